@@ -1,0 +1,161 @@
+//! Command-line definitions (clap derive) and nothing else: parsing lives here, behaviour lives
+//! in `crate::cmd`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::bank::{Level, Seniority};
+use crate::framework::Kind;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rehearse",
+    version,
+    about = "A mock interviewer for system design interviews, in your terminal",
+    long_about = "A mock interviewer for system design interviews, in your terminal.\n\n\
+        Practise one question stage by stage with a timer and an interviewer, or score written \
+        answers against a rubric. Works offline out of the box; point it at any \
+        OpenAI-compatible endpoint (OpenAI, Ollama, llama.cpp, vLLM, LM Studio, OpenRouter) \
+        for an LLM interviewer and judge.",
+    after_help = "Configuration: flags > environment > ./.env > config file > defaults. \
+        Run `rehearse config` to see the effective settings."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Settings every command accepts; each overrides the environment, `.env` and config file.
+#[derive(Debug, Clone, Args, Default)]
+pub struct GlobalArgs {
+    /// Extra directory of question files (repeatable); same id replaces a built-in question.
+    #[arg(long = "questions", value_name = "DIR", global = true)]
+    pub questions: Vec<PathBuf>,
+
+    /// Config file to read instead of $XDG_CONFIG_HOME/rehearse/config.toml.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// OpenAI-compatible base URL, e.g. http://localhost:11434/v1 [env: REHEARSE_BASE_URL].
+    #[arg(long, value_name = "URL", global = true)]
+    pub base_url: Option<String>,
+
+    /// Model for the interviewer [env: REHEARSE_MODEL].
+    #[arg(long, value_name = "NAME", global = true)]
+    pub model: Option<String>,
+
+    /// Model for the judge; defaults to --model [env: REHEARSE_JUDGE_MODEL].
+    #[arg(long, value_name = "NAME", global = true)]
+    pub judge_model: Option<String>,
+
+    /// Whole-request timeout in seconds [env: REHEARSE_TIMEOUT_SECS].
+    #[arg(long, value_name = "SECS", global = true)]
+    pub timeout: Option<u64>,
+
+    /// Retries for rate limits, server errors and refused connections [env: REHEARSE_MAX_RETRIES].
+    #[arg(long, value_name = "N", global = true)]
+    pub max_retries: Option<u32>,
+
+    /// Data directory for sessions and reports [env: REHEARSE_HOME].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub home: Option<PathBuf>,
+
+    /// Use the scripted interviewer and offline scorer even if an endpoint is configured.
+    #[arg(long, global = true)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the question bank, or show one question.
+    Questions(QuestionsArgs),
+    /// Show the effective settings and where each one came from.
+    Config(ConfigArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// Shell to generate completions for.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct QuestionsArgs {
+    #[command(subcommand)]
+    pub show: Option<QuestionsCommand>,
+
+    /// Only questions of this level.
+    #[arg(long, value_parser = parse_level)]
+    pub level: Option<Level>,
+
+    /// Only questions with this topic (see the TOPICS column of --format json).
+    #[arg(long)]
+    pub topic: Option<String>,
+
+    /// Only design (build a system) or concept (explain/compare) questions.
+    #[arg(long, value_parser = parse_kind)]
+    pub kind: Option<Kind>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuestionsCommand {
+    /// Show one question: prompt, stages and budgets; the reference and rubric with --reveal.
+    Show {
+        /// Question id (url-shortener) or number (31).
+        question: String,
+        /// Also show the reference answer, rubric, facts and pitfalls.
+        #[arg(long)]
+        reveal: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+pub fn parse_level(s: &str) -> Result<Level, String> {
+    Level::parse(&s.to_ascii_lowercase())
+        .ok_or_else(|| format!("expected one of {}", Level::NAMES.join(", ")))
+}
+
+pub fn parse_kind(s: &str) -> Result<Kind, String> {
+    Kind::parse(&s.to_ascii_lowercase())
+        .ok_or_else(|| format!("expected one of {}", Kind::NAMES.join(", ")))
+}
+
+pub fn parse_seniority(s: &str) -> Result<Seniority, String> {
+    Seniority::parse(&s.to_ascii_lowercase())
+        .ok_or_else(|| format!("expected one of {}", Seniority::NAMES.join(", ")))
+}
+
+impl GlobalArgs {
+    pub fn flags(&self) -> crate::config::Flags {
+        crate::config::Flags {
+            base_url: self.base_url.clone(),
+            model: self.model.clone(),
+            judge_model: self.judge_model.clone(),
+            timeout_secs: self.timeout,
+            max_retries: self.max_retries,
+            home: self.home.clone(),
+            config: self.config.clone(),
+            questions: self.questions.clone(),
+            offline: self.offline,
+        }
+    }
+}

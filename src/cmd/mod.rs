@@ -1,0 +1,79 @@
+//! The command layer: turns parsed arguments into calls on the library and writes the results.
+//! This is the edge where library errors become `anyhow` errors and exit codes.
+
+mod completions;
+mod config;
+mod questions;
+
+use std::io::Write;
+
+use crate::bank::{Bank, BankError, NotFound};
+use crate::cli::{Cli, Command};
+use crate::config::{Config, ConfigError};
+
+/// A mistake in how the tool was called or in what it was given: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Usage(pub String);
+
+/// Exit codes of design §8.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 2;
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let global = cli.global;
+    match cli.command {
+        Some(Command::Completions { shell }) => completions::run(shell),
+        Some(Command::Config(args)) => config::run(&load_config(&global)?, &args),
+        Some(Command::Questions(args)) => {
+            let config = load_config(&global)?;
+            let bank = load_bank(&config)?;
+            questions::run(&config, &bank, &args)
+        }
+        None => {
+            let config = load_config(&global)?;
+            let bank = load_bank(&config)?;
+            let mut err = std::io::stderr().lock();
+            writeln!(
+                err,
+                "rehearse {}: {} questions loaded. The interview REPL is not built yet; try `rehearse questions` or `rehearse --help`.",
+                env!("CARGO_PKG_VERSION"),
+                bank.len()
+            )?;
+            Ok(())
+        }
+    }
+}
+
+fn load_config(global: &crate::cli::GlobalArgs) -> anyhow::Result<Config> {
+    Ok(Config::load(&global.flags())?)
+}
+
+fn load_bank(config: &Config) -> anyhow::Result<Bank> {
+    Ok(Bank::load(&config.question_dirs())?)
+}
+
+/// The exit code for an error that reached `main`.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            return exit::OK;
+        }
+        if cause.is::<Usage>() || cause.is::<NotFound>() || cause.is::<ConfigError>() {
+            return exit::USAGE;
+        }
+        if let Some(bank) = cause.downcast_ref::<BankError>() {
+            return match bank {
+                BankError::Frameworks(_) => exit::FAILURE,
+                _ => exit::USAGE,
+            };
+        }
+    }
+    exit::FAILURE
+}

@@ -1,0 +1,17 @@
+//! Data files compiled into the binary by `build.rs`: the question bank, the frameworks and the
+//! prompt templates. Each entry is `(path relative to the crate root, contents)`.
+
+include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+
+/// Contents of an embedded file under `data/`, by its crate-relative path.
+pub fn data(path: &str) -> Option<&'static str> {
+    DATA.iter().find(|(p, _)| *p == path).map(|(_, text)| *text)
+}
+
+/// Contents of an embedded prompt template, by file name (e.g. `judge.jinja`).
+pub fn prompt(name: &str) -> Option<&'static str> {
+    PROMPTS
+        .iter()
+        .find(|(p, _)| p.rsplit('/').next() == Some(name))
+        .map(|(_, text)| *text)
+}

@@ -1,0 +1,13 @@
+//! rehearse: a terminal mock interviewer for system design interviews.
+//!
+//! Data flows `bank` (questions) → `interview` (sessions) → `scoring` (scorecards) → `report`.
+//! `cmd` is the command-line edge that wires them together.
+
+pub mod bank;
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod embedded;
+pub mod framework;
+pub mod tomlread;
+pub mod ui;

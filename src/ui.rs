@@ -1,0 +1,206 @@
+//! Terminal presentation shared by every command: colour that switches itself off when it
+//! should (not a TTY, `NO_COLOR`, machine output), word wrapping, and aligned tables.
+
+use std::io::IsTerminal;
+
+/// ANSI styling that is a no-op when disabled, so callers never branch on colour themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    enabled: bool,
+}
+
+impl Style {
+    pub fn new(enabled: bool) -> Style {
+        Style { enabled }
+    }
+
+    /// Colour for stdout: only on a terminal, never with `NO_COLOR` or machine-readable output.
+    pub fn for_stdout(no_color: bool, machine_output: bool) -> Style {
+        Style::new(!no_color && !machine_output && std::io::stdout().is_terminal())
+    }
+
+    /// Colour for stderr (notices, progress, errors).
+    pub fn for_stderr(no_color: bool) -> Style {
+        Style::new(!no_color && std::io::stderr().is_terminal())
+    }
+
+    pub fn enabled(self) -> bool {
+        self.enabled
+    }
+
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.enabled {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    pub fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+    pub fn dim(self, text: &str) -> String {
+        self.paint("2", text)
+    }
+    pub fn green(self, text: &str) -> String {
+        self.paint("32", text)
+    }
+    pub fn yellow(self, text: &str) -> String {
+        self.paint("33", text)
+    }
+    pub fn red(self, text: &str) -> String {
+        self.paint("31", text)
+    }
+    pub fn cyan(self, text: &str) -> String {
+        self.paint("36", text)
+    }
+}
+
+/// Width to wrap prose at: the terminal's, capped for readability; 88 when not a terminal.
+pub fn text_width() -> usize {
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(88);
+    width.clamp(40, 100)
+}
+
+/// Greedy word wrap; every output line starts with `indent`. Paragraph breaks (blank lines)
+/// and existing line breaks are kept.
+pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut current = String::from(indent);
+        let mut empty = true;
+        for word in line.split_whitespace() {
+            let needed = if empty {
+                word.chars().count()
+            } else {
+                word.chars().count() + 1
+            };
+            if !empty && current.chars().count() + needed > width {
+                out.push_str(&current);
+                out.push('\n');
+                current = String::from(indent);
+                empty = true;
+            }
+            if !empty {
+                current.push(' ');
+            }
+            current.push_str(word);
+            empty = false;
+        }
+        out.push_str(&current);
+    }
+    out
+}
+
+/// A plain-text table with left-aligned columns (right-aligned where asked). Widths are
+/// measured in characters, and styling is applied after padding so escapes do not skew them.
+pub struct Table {
+    headers: Vec<String>,
+    right: Vec<bool>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(headers: &[&str]) -> Table {
+        Table {
+            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+            right: vec![false; headers.len()],
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn align_right(mut self, column: usize) -> Table {
+        self.right[column] = true;
+        self
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub fn render(&self, style: Style) -> String {
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (i, cell) in row.iter().enumerate() {
+                widths[i] = widths[i].max(cell.chars().count());
+            }
+        }
+        let line = |cells: &[String]| -> String {
+            let last = cells.len().saturating_sub(1);
+            let mut out = String::new();
+            for (i, cell) in cells.iter().enumerate() {
+                let pad = widths[i] - cell.chars().count();
+                if self.right[i] {
+                    out.push_str(&" ".repeat(pad));
+                    out.push_str(cell);
+                } else {
+                    out.push_str(cell);
+                    if i != last {
+                        out.push_str(&" ".repeat(pad));
+                    }
+                }
+                if i != last {
+                    out.push_str("  ");
+                }
+            }
+            out
+        };
+        let mut out = style.bold(&line(&self.headers));
+        out.push('\n');
+        for row in &self.rows {
+            out.push_str(&line(row));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// `mm:ss` for a duration in seconds; hours roll into minutes (`75:00`).
+pub fn clock(secs: u64) -> String {
+    format!("{:02}:{:02}", secs / 60, secs % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_respects_width_and_indent() {
+        let text = "one two three four five six seven";
+        assert_eq!(
+            wrap(text, 12, "  "),
+            "  one two\n  three four\n  five six\n  seven"
+        );
+    }
+
+    #[test]
+    fn wrap_keeps_paragraphs() {
+        assert_eq!(wrap("a b\n\nc", 10, ""), "a b\n\nc");
+    }
+
+    #[test]
+    fn table_aligns_columns() {
+        let mut t = Table::new(&["#", "id"]).align_right(0);
+        t.row(vec!["3".into(), "load-balancer".into()]);
+        t.row(vec!["31".into(), "url-shortener".into()]);
+        assert_eq!(
+            t.render(Style::new(false)),
+            " #  id\n 3  load-balancer\n31  url-shortener\n"
+        );
+    }
+
+    #[test]
+    fn clock_formats_minutes_and_seconds() {
+        assert_eq!(clock(192), "03:12");
+        assert_eq!(clock(4500), "75:00");
+    }
+}
