@@ -9,5 +9,6 @@ pub mod cmd;
 pub mod config;
 pub mod embedded;
 pub mod framework;
+pub mod scoring;
 pub mod tomlread;
 pub mod ui;

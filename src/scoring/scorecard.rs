@@ -1,0 +1,344 @@
+//! The Scorecard both scorers produce, and the arithmetic that turns per-item verdicts into
+//! numbers. Verdicts come from a judge (offline or LLM); the numbers always come from this code,
+//! so the two scorers are graded on the same scale.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bank::{Level, Question, RubricItem, Seniority};
+use crate::framework::Framework;
+
+/// A judge's decision on one rubric item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Covered,
+    Partial,
+    Missing,
+}
+
+impl Verdict {
+    /// Share of the item's weight the verdict earns.
+    pub fn credit(self) -> f64 {
+        match self {
+            Verdict::Covered => 1.0,
+            Verdict::Partial => 0.5,
+            Verdict::Missing => 0.0,
+        }
+    }
+
+    /// ✓ / ~ / ✗ for checklists.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Verdict::Covered => "✓",
+            Verdict::Partial => "~",
+            Verdict::Missing => "✗",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Covered => "covered",
+            Verdict::Partial => "partial",
+            Verdict::Missing => "missing",
+        }
+    }
+}
+
+/// Hiring-style summary of the overall score (design §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    StrongHire,
+    Hire,
+    LeanNoHire,
+    NoHire,
+    /// Too little text to grade; the numbers are not meaningful.
+    Insufficient,
+}
+
+impl Band {
+    pub fn from_overall(overall: f64) -> Band {
+        if overall >= 85.0 {
+            Band::StrongHire
+        } else if overall >= 70.0 {
+            Band::Hire
+        } else if overall >= 55.0 {
+            Band::LeanNoHire
+        } else {
+            Band::NoHire
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Band::StrongHire => "strong_hire",
+            Band::Hire => "hire",
+            Band::LeanNoHire => "lean_no_hire",
+            Band::NoHire => "no_hire",
+            Band::Insufficient => "insufficient",
+        }
+    }
+
+    /// Human wording for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Band::StrongHire => "strong hire",
+            Band::Hire => "hire",
+            Band::LeanNoHire => "lean no hire",
+            Band::NoHire => "no hire",
+            Band::Insufficient => "insufficient to grade",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScorerKind {
+    Offline,
+    Llm,
+}
+
+/// Which scorer made a scorecard. Every score carries it, so an offline number is never
+/// mistaken for a model's judgement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScorerInfo {
+    pub kind: ScorerKind,
+    pub model: Option<String>,
+}
+
+impl ScorerInfo {
+    pub fn offline() -> ScorerInfo {
+        ScorerInfo {
+            kind: ScorerKind::Offline,
+            model: None,
+        }
+    }
+
+    pub fn llm(model: impl Into<String>) -> ScorerInfo {
+        ScorerInfo {
+            kind: ScorerKind::Llm,
+            model: Some(model.into()),
+        }
+    }
+
+    /// "offline scorer" / "LLM judge (gpt-4o-mini)".
+    pub fn describe(&self) -> String {
+        match (&self.kind, &self.model) {
+            (ScorerKind::Offline, _) => "offline scorer".into(),
+            (ScorerKind::Llm, Some(m)) => format!("LLM judge ({m})"),
+            (ScorerKind::Llm, None) => "LLM judge".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionRef {
+    pub id: String,
+    pub number: u32,
+    pub title: String,
+    pub level: Level,
+}
+
+impl From<&Question> for QuestionRef {
+    fn from(q: &Question) -> Self {
+        QuestionRef {
+            id: q.id.clone(),
+            number: q.number,
+            title: q.title.clone(),
+            level: q.level,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageScore {
+    pub id: String,
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemVerdict {
+    pub id: String,
+    pub stage: String,
+    pub weight: u8,
+    pub verdict: Verdict,
+    /// The candidate's words that earned the verdict; `None` when nothing did.
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Feedback {
+    pub strengths: Vec<String>,
+    pub improvements: Vec<String>,
+}
+
+/// Flags a scorecard can carry.
+pub mod flags {
+    /// Text aimed at the grader ("ignore the rubric", fake verdicts) was found and ignored.
+    pub const PROMPT_INJECTION: &str = "possible_prompt_injection";
+    /// The LLM judge failed; this card was made by the offline scorer because `--fallback
+    /// offline` asked for it.
+    pub const JUDGE_FAILED_OFFLINE_FALLBACK: &str = "llm_judge_failed_offline_fallback";
+    /// The LLM judge quoted text that is not in the transcript; those items got no credit.
+    pub const UNVERIFIED_EVIDENCE: &str = "unverified_evidence";
+}
+
+/// How the candidate communicated, where a session recorded it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Signals {
+    pub clarifying_questions: u32,
+    pub hints_used: u32,
+    /// Seconds spent per stage, in framework order.
+    pub seconds_per_stage: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scorecard {
+    pub question: QuestionRef,
+    pub scorer: ScorerInfo,
+    pub overall: f64,
+    pub band: Band,
+    pub stages: Vec<StageScore>,
+    pub rubric: Vec<ItemVerdict>,
+    pub flags: Vec<String>,
+    pub feedback: Feedback,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signals: Option<Signals>,
+}
+
+/// The items a candidate at `seniority` is graded on (all of them when `None`).
+pub fn expected_items(question: &Question, seniority: Option<Seniority>) -> Vec<&RubricItem> {
+    question
+        .rubric
+        .iter()
+        .filter(|item| item.expected_of(seniority))
+        .collect()
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+impl Scorecard {
+    /// Turns verdicts (one per expected rubric item, in rubric order) into stage scores, the
+    /// overall score and the band. Stage weights come from the framework data file; stages with
+    /// no expected items are left out and the remaining weights renormalised.
+    pub fn assemble(
+        question: &Question,
+        framework: &Framework,
+        scorer: ScorerInfo,
+        rubric: Vec<ItemVerdict>,
+        flags: Vec<String>,
+        feedback: Feedback,
+        insufficient: bool,
+    ) -> Scorecard {
+        let mut stages = Vec::new();
+        let mut weighted = 0.0;
+        let mut total_weight = 0.0;
+        for stage in &framework.stages {
+            let items: Vec<&ItemVerdict> = rubric.iter().filter(|v| v.stage == stage.id).collect();
+            let possible: f64 = items.iter().map(|v| f64::from(v.weight)).sum();
+            if possible == 0.0 {
+                continue;
+            }
+            let earned: f64 = items
+                .iter()
+                .map(|v| f64::from(v.weight) * v.verdict.credit())
+                .sum();
+            let score = 100.0 * earned / possible;
+            weighted += stage.weight * score;
+            total_weight += stage.weight;
+            stages.push(StageScore {
+                id: stage.id.clone(),
+                score: round1(score),
+            });
+        }
+        let overall = if total_weight > 0.0 {
+            round1(weighted / total_weight)
+        } else {
+            0.0
+        };
+        let band = if insufficient {
+            Band::Insufficient
+        } else {
+            Band::from_overall(overall)
+        };
+        Scorecard {
+            question: QuestionRef::from(question),
+            scorer,
+            overall,
+            band,
+            stages,
+            rubric,
+            flags,
+            feedback,
+            signals: None,
+        }
+    }
+
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f == flag)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_follow_the_design_thresholds() {
+        assert_eq!(Band::from_overall(85.0), Band::StrongHire);
+        assert_eq!(Band::from_overall(84.9), Band::Hire);
+        assert_eq!(Band::from_overall(70.0), Band::Hire);
+        assert_eq!(Band::from_overall(55.0), Band::LeanNoHire);
+        assert_eq!(Band::from_overall(54.9), Band::NoHire);
+        assert_eq!(
+            serde_json::to_string(&Band::LeanNoHire).unwrap(),
+            "\"lean_no_hire\""
+        );
+    }
+
+    #[test]
+    fn verdicts_times_weights_make_stage_and_overall_scores() {
+        let bank = crate::bank::Bank::load(&[]).unwrap();
+        let q = bank.find("load-balancer").unwrap();
+        let fw = bank.frameworks().get(q.kind);
+        // Everything covered except one weight-3 definition item, which is partial.
+        let rubric: Vec<ItemVerdict> = q
+            .rubric
+            .iter()
+            .map(|item| ItemVerdict {
+                id: item.id.clone(),
+                stage: item.stage.clone(),
+                weight: item.weight,
+                verdict: if item.id == "spreads-requests" {
+                    Verdict::Partial
+                } else {
+                    Verdict::Covered
+                },
+                evidence: None,
+            })
+            .collect();
+        let card = Scorecard::assemble(
+            q,
+            fw,
+            ScorerInfo::offline(),
+            rubric,
+            vec![],
+            Feedback::default(),
+            false,
+        );
+        let definition = card.stages.iter().find(|s| s.id == "definition").unwrap();
+        // definition items: weight 3 (partial) + weight 1 (covered) = 2.5 / 4.
+        assert_eq!(definition.score, 62.5);
+        assert!(
+            card.stages
+                .iter()
+                .filter(|s| s.id != "definition")
+                .all(|s| s.score == 100.0)
+        );
+        // Stage weights 30/30/25/15: (30 × 62.5 + 70 × 100) / 100.
+        assert_eq!(card.overall, 88.8);
+        assert_eq!(card.band, Band::StrongHire);
+    }
+}
