@@ -75,6 +75,8 @@ pub enum Command {
     Questions(QuestionsArgs),
     /// Show the effective settings and where each one came from.
     Config(ConfigArgs),
+    /// Check that the configured endpoint can play interviewer and judge.
+    Doctor,
     /// Print a shell completion script.
     Completions {
         /// Shell to generate completions for.

@@ -9,6 +9,7 @@ pub mod cmd;
 pub mod config;
 pub mod embedded;
 pub mod framework;
+pub mod llm;
 pub mod scoring;
 pub mod tomlread;
 pub mod ui;

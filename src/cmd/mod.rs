@@ -3,6 +3,7 @@
 
 mod completions;
 mod config;
+mod doctor;
 mod questions;
 
 use std::io::Write;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Completions { shell }) => completions::run(shell),
         Some(Command::Config(args)) => config::run(&load_config(&global)?, &args),
+        Some(Command::Doctor) => doctor::run(&load_config(&global)?),
         Some(Command::Questions(args)) => {
             let config = load_config(&global)?;
             let bank = load_bank(&config)?;
@@ -47,6 +49,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A single-threaded runtime for commands that talk to an endpoint: the work is I/O-bound.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn load_config(global: &crate::cli::GlobalArgs) -> anyhow::Result<Config> {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod mock;
+
 use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;

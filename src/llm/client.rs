@@ -1,0 +1,382 @@
+//! The HTTP client for OpenAI-compatible servers: `POST {base}/chat/completions`, streaming or
+//! not, with bounded retries for rate limits, server errors and refused connections.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::config::{ApiKey, Config};
+use crate::llm::error::{LlmError, error_message};
+use crate::llm::retry::{MAX_RETRY_AFTER, RetryPolicy, parse_retry_after};
+use crate::llm::sse::{self, UsageWire};
+use crate::llm::{
+    BoxFuture, ChatModel, ChatRequest, Completion, EventStream, ResponseFormat, StreamEvent, Usage,
+};
+
+/// Everything needed to reach one endpoint with one model.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Base URL up to and including `/v1`, without a trailing slash.
+    pub base_url: String,
+    pub api_key: Option<ApiKey>,
+    pub model: String,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_retries: u32,
+    pub retry_base: Duration,
+}
+
+impl ClientSettings {
+    /// Settings for `model` from the config; `None` when no endpoint is configured or the run
+    /// is forced offline.
+    pub fn from_config(config: &Config, model: &str) -> Option<ClientSettings> {
+        if config.offline_reason().is_some() {
+            return None;
+        }
+        let base = config.base_url.as_ref()?;
+        Some(ClientSettings {
+            base_url: base.value.clone(),
+            api_key: config.api_key.as_ref().map(|k| k.value.clone()),
+            model: model.to_owned(),
+            timeout: Duration::from_secs(config.timeout_secs.value),
+            connect_timeout: Duration::from_secs(config.connect_timeout_secs.value),
+            max_retries: config.max_retries.value,
+            retry_base: Duration::from_millis(config.retry_base_ms.value),
+        })
+    }
+}
+
+/// A client for one endpoint and model. Cheap to share by reference across tasks.
+pub struct OpenAiClient {
+    http: reqwest::Client,
+    settings: ClientSettings,
+    policy: RetryPolicy,
+    rng: Mutex<fastrand::Rng>,
+}
+
+impl std::fmt::Debug for OpenAiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiClient")
+            .field("base_url", &self.settings.base_url)
+            .field("model", &self.settings.model)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct CompletionWire {
+    #[serde(default)]
+    choices: Vec<ChoiceWire>,
+    #[serde(default)]
+    usage: Option<UsageWire>,
+    #[serde(default)]
+    error: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct ChoiceWire {
+    #[serde(default)]
+    message: Option<MessageWire>,
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MessageWire {
+    #[serde(default)]
+    content: Option<String>,
+}
+
+impl OpenAiClient {
+    pub fn new(settings: ClientSettings) -> Result<OpenAiClient, LlmError> {
+        // reqwest is built without a default crypto provider; ring is ours. Installing twice is
+        // harmless (the second call reports the first is in place).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            .user_agent(concat!("rehearse/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| LlmError::Transport(e.to_string()))?;
+        Ok(OpenAiClient {
+            http,
+            policy: RetryPolicy {
+                max_retries: settings.max_retries,
+                base: settings.retry_base,
+            },
+            settings,
+            rng: Mutex::new(fastrand::Rng::new()),
+        })
+    }
+
+    pub fn settings(&self) -> &ClientSettings {
+        &self.settings
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.settings.base_url)
+    }
+
+    fn body(&self, request: &ChatRequest, stream: bool) -> Value {
+        let mut body = json!({
+            "model": request.model.as_deref().unwrap_or(&self.settings.model),
+            "messages": request.messages,
+            "stream": stream,
+        });
+        let obj = body.as_object_mut().expect("object literal");
+        if let Some(t) = request.temperature {
+            obj.insert("temperature".into(), json!(t));
+        }
+        if let Some(seed) = request.seed {
+            obj.insert("seed".into(), json!(seed));
+        }
+        if let Some(max) = request.max_tokens {
+            obj.insert("max_tokens".into(), json!(max));
+        }
+        if stream {
+            obj.insert("stream_options".into(), json!({ "include_usage": true }));
+        }
+        match &request.response_format {
+            Some(ResponseFormat::JsonSchema { name, schema }) => {
+                obj.insert(
+                    "response_format".into(),
+                    json!({
+                        "type": "json_schema",
+                        "json_schema": { "name": name, "schema": schema, "strict": true }
+                    }),
+                );
+            }
+            Some(ResponseFormat::JsonObject) => {
+                obj.insert("response_format".into(), json!({ "type": "json_object" }));
+            }
+            None => {}
+        }
+        body
+    }
+
+    fn map_send_error(&self, err: reqwest::Error, url: &str) -> LlmError {
+        if err.is_timeout() {
+            LlmError::Timeout {
+                url: url.to_owned(),
+                after: self.settings.timeout,
+            }
+        } else if err.is_connect() {
+            let mut reason = err.to_string();
+            let mut source = std::error::Error::source(&err);
+            while let Some(s) = source {
+                reason = s.to_string();
+                source = s.source();
+            }
+            LlmError::Connect {
+                url: url.to_owned(),
+                reason,
+            }
+        } else {
+            LlmError::Transport(err.to_string())
+        }
+    }
+
+    /// Sends `body` to `path`, retrying what may succeed on another attempt. Returns the
+    /// successful response; error statuses become [`LlmError::Status`] with the server's words.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<reqwest::Response, LlmError> {
+        let url = self.url(path);
+        let mut attempt = 0;
+        loop {
+            let mut builder = self.http.request(method.clone(), &url);
+            if let Some(key) = &self.settings.api_key {
+                builder = builder.bearer_auth(key.expose());
+            }
+            if let Some(body) = body {
+                builder = builder.json(body);
+            }
+            let error = match builder.send().await {
+                Ok(resp) if resp.status().is_success() => return Ok(resp),
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let retry_after = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+                    let text = resp.text().await.unwrap_or_default();
+                    LlmError::Status {
+                        status,
+                        message: error_message(&text),
+                        model: self.settings.model.clone(),
+                        base_url: self.settings.base_url.clone(),
+                        retry_after: retry_after.map(|d| d.as_secs()),
+                    }
+                }
+                Err(e) => self.map_send_error(e, &url),
+            };
+            if attempt >= self.policy.max_retries || !error.is_retryable() {
+                return Err(error);
+            }
+            let retry_after = match &error {
+                LlmError::Status {
+                    retry_after: Some(secs),
+                    ..
+                } => Some(Duration::from_secs(*secs)),
+                _ => None,
+            };
+            if retry_after.is_some_and(|d| d > MAX_RETRY_AFTER) {
+                return Err(error);
+            }
+            let delay = {
+                let mut rng = self.rng.lock().expect("rng lock");
+                self.policy.delay(attempt, retry_after, &mut rng)
+            };
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    /// Model ids the server lists at `GET /models` (OpenAI `data[].id`, or Ollama-style
+    /// `models[].name`).
+    pub async fn list_models(&self) -> Result<Vec<String>, LlmError> {
+        let url = self.url("/models");
+        let resp = self.send(reqwest::Method::GET, "/models", None).await?;
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| self.map_send_error(e, &url))?;
+        let value: Value = serde_json::from_str(&text).map_err(|_| LlmError::NotCompatible {
+            url: url.clone(),
+            detail: "GET /models did not return JSON".into(),
+        })?;
+        let mut ids: Vec<String> = value
+            .get("data")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|m| m.get("id").and_then(Value::as_str).map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if ids.is_empty() {
+            ids = value
+                .get("models")
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|m| {
+                            m.get("name")
+                                .or_else(|| m.get("model"))
+                                .and_then(Value::as_str)
+                                .map(str::to_owned)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        Ok(ids)
+    }
+
+    async fn complete_inner(&self, request: ChatRequest) -> Result<Completion, LlmError> {
+        let url = self.url("/chat/completions");
+        let body = self.body(&request, false);
+        let resp = self
+            .send(reqwest::Method::POST, "/chat/completions", Some(&body))
+            .await?;
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| self.map_send_error(e, &url))?;
+        parse_completion(&text, &url)
+    }
+
+    async fn open_stream(&self, request: ChatRequest) -> Result<EventStream<'static>, LlmError> {
+        let url = self.url("/chat/completions");
+        let body = self.body(&request, true);
+        let resp = self
+            .send(reqwest::Method::POST, "/chat/completions", Some(&body))
+            .await?;
+        let is_json = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.contains("application/json"));
+        if is_json {
+            // Some servers ignore `stream: true` and answer in one piece.
+            let text = resp
+                .text()
+                .await
+                .map_err(|e| self.map_send_error(e, &url))?;
+            let completion = parse_completion(&text, &url)?;
+            let mut events = vec![Ok(StreamEvent::Delta(completion.text))];
+            if let Some(u) = completion.usage {
+                events.push(Ok(StreamEvent::Usage(u)));
+            }
+            events.push(Ok(StreamEvent::Done {
+                finish_reason: completion.finish_reason,
+            }));
+            return Ok(Box::pin(futures_util::stream::iter(events)));
+        }
+        let timeout = self.settings.timeout;
+        let bytes = resp.bytes_stream().map(move |r| {
+            r.map_err(|e| {
+                if e.is_timeout() {
+                    format!("timed out after {}s", timeout.as_secs())
+                } else {
+                    e.to_string()
+                }
+            })
+        });
+        Ok(Box::pin(sse::events(bytes, url)))
+    }
+}
+
+fn parse_completion(text: &str, url: &str) -> Result<Completion, LlmError> {
+    let wire: CompletionWire = serde_json::from_str(text).map_err(|_| LlmError::NotCompatible {
+        url: url.to_owned(),
+        detail: format!("the reply is not JSON: {}", error_message(text)),
+    })?;
+    if let Some(error) = wire.error {
+        return Err(LlmError::InStream {
+            message: error_message(&json!({ "error": error }).to_string()),
+        });
+    }
+    let choice = wire
+        .choices
+        .into_iter()
+        .next()
+        .ok_or_else(|| LlmError::NotCompatible {
+            url: url.to_owned(),
+            detail: "the reply has no choices".into(),
+        })?;
+    Ok(Completion {
+        text: choice.message.and_then(|m| m.content).unwrap_or_default(),
+        usage: wire.usage.map(Usage::from),
+        finish_reason: choice.finish_reason,
+    })
+}
+
+impl ChatModel for OpenAiClient {
+    fn model_name(&self) -> &str {
+        &self.settings.model
+    }
+
+    fn complete<'a>(&'a self, request: ChatRequest) -> BoxFuture<'a, Result<Completion, LlmError>> {
+        Box::pin(self.complete_inner(request))
+    }
+
+    fn stream<'a>(&'a self, request: ChatRequest) -> EventStream<'a> {
+        let opened = self.open_stream(request);
+        Box::pin(
+            futures_util::stream::once(opened).flat_map(|result| match result {
+                Ok(stream) => stream,
+                Err(e) => Box::pin(futures_util::stream::once(async move { Err(e) })),
+            }),
+        )
+    }
+}

@@ -1,0 +1,130 @@
+//! Against a real llama.cpp server with a tiny real model (SmolLM2-135M-Instruct). `.ci/run`
+//! builds and starts it and sets REHEARSE_TEST_LLAMA_URL; without that variable these tests
+//! say why and do nothing. Assertions are about structure, never wording.
+
+mod common;
+
+use std::time::Duration;
+
+use rehearse::llm::structured::{self, StructuredLevel};
+use rehearse::llm::{ChatModel, ChatRequest, ClientSettings, Message, OpenAiClient, collect};
+use serde_json::json;
+
+fn server() -> Option<String> {
+    match std::env::var("REHEARSE_TEST_LLAMA_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!(
+                "skipped: REHEARSE_TEST_LLAMA_URL is not set (.ci/run builds llama.cpp's llama-server, starts it and sets it)"
+            );
+            None
+        }
+    }
+}
+
+fn client(url: &str) -> OpenAiClient {
+    OpenAiClient::new(ClientSettings {
+        base_url: url.trim_end_matches('/').to_owned(),
+        api_key: None,
+        model: "smollm2".into(),
+        timeout: Duration::from_secs(300),
+        connect_timeout: Duration::from_secs(10),
+        max_retries: 2,
+        retry_base: Duration::from_millis(200),
+    })
+    .unwrap()
+}
+
+fn greedy(prompt: &str, max_tokens: u32) -> ChatRequest {
+    ChatRequest {
+        messages: vec![
+            Message::system("You are a system design interviewer. Be brief."),
+            Message::user(prompt),
+        ],
+        temperature: Some(0.0),
+        seed: Some(42),
+        max_tokens: Some(max_tokens),
+        ..ChatRequest::default()
+    }
+}
+
+#[tokio::test]
+async fn streaming_assembles_into_the_same_text_as_a_single_reply() {
+    let Some(url) = server() else { return };
+    let client = client(&url);
+    let request = greedy("Ask me one clarifying question about a URL shortener.", 24);
+    let whole = client.complete(request.clone()).await.unwrap();
+    let streamed = collect(client.stream(request)).await.unwrap();
+    assert!(!whole.text.trim().is_empty(), "the model said nothing");
+    assert_eq!(streamed.text, whole.text);
+    assert!(streamed.finish_reason.is_some());
+    let usage = streamed.usage.expect("llama.cpp reports usage in streams");
+    assert!(usage.completion_tokens > 0 && usage.completion_tokens <= 24);
+}
+
+#[tokio::test]
+async fn json_schema_output_parses_and_fits_the_schema() {
+    let Some(url) = server() else { return };
+    let client = client(&url);
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "verdict": {"type": "string", "enum": ["covered", "partial", "missing"]},
+            "evidence": {"type": "string"}
+        },
+        "required": ["verdict", "evidence"],
+        "additionalProperties": false
+    });
+    let request = greedy(
+        "The candidate said: 'We cache short codes in Redis.' Did they mention caching? Answer as JSON with verdict and evidence.",
+        80,
+    );
+    let endpoint = format!("{url}#smollm2");
+    let ((verdict, evidence), level) =
+        structured::complete_json(&client, &endpoint, request, "verdict", &schema, |v| {
+            let verdict = v["verdict"]
+                .as_str()
+                .ok_or("verdict must be a string")?
+                .to_owned();
+            let evidence = v["evidence"]
+                .as_str()
+                .ok_or("evidence must be a string")?
+                .to_owned();
+            if !["covered", "partial", "missing"].contains(&verdict.as_str()) {
+                return Err(format!("verdict {verdict:?} is not allowed"));
+            }
+            let keys = v.as_object().map(|o| o.len()).unwrap_or(0);
+            if keys != 2 {
+                return Err(format!("expected exactly 2 fields, got {keys}"));
+            }
+            Ok((verdict, evidence))
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        level,
+        StructuredLevel::JsonSchema,
+        "llama.cpp enforces json_schema with a grammar"
+    );
+    assert!(["covered", "partial", "missing"].contains(&verdict.as_str()));
+    let _ = evidence;
+}
+
+#[test]
+fn doctor_passes() {
+    let Some(url) = server() else { return };
+    let sandbox = common::Sandbox::new();
+    let out = sandbox
+        .cmd()
+        .env("REHEARSE_BASE_URL", &url)
+        .env("REHEARSE_MODEL", "smollm2")
+        .env("REHEARSE_TIMEOUT_SECS", "300")
+        .arg("doctor")
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    for check in ["completion", "streaming", "structured", "usable"] {
+        assert!(stdout.contains(check), "{check} missing from:\n{stdout}");
+    }
+    assert!(stdout.contains("json_schema works"), "{stdout}");
+}
