@@ -75,6 +75,8 @@ pub enum Command {
     Questions(QuestionsArgs),
     /// Show the effective settings and where each one came from.
     Config(ConfigArgs),
+    /// Score written answers (files, or - for stdin) against a question's rubric.
+    Score(ScoreArgs),
     /// Check that the configured endpoint can play interviewer and judge.
     Doctor,
     /// Print a shell completion script.
@@ -122,6 +124,47 @@ pub enum QuestionsCommand {
         #[arg(long)]
         reveal: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScoreFormat {
+    /// A readable scorecard per answer.
+    Text,
+    /// JSON Lines: one scorecard object per input, in input order.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Fallback {
+    /// Score with the offline scorer when the LLM judge fails (the card says so).
+    Offline,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Question the answers respond to: id (url-shortener) or number (31).
+    #[arg(long, short = 'q', value_name = "ID|NUMBER")]
+    pub question: String,
+
+    /// When the LLM judge fails, score offline instead of failing (the scorecard is labelled).
+    #[arg(long, value_enum, value_name = "offline")]
+    pub fallback: Option<Fallback>,
+
+    /// Seniority the candidate interviews at; rubric points above it are not graded.
+    #[arg(long, value_parser = parse_seniority, value_name = "junior|mid|senior|staff")]
+    pub level: Option<Seniority>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScoreFormat::Text)]
+    pub format: ScoreFormat,
+
+    /// Answers scored at the same time (LLM judge).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+
+    /// Answer files (Markdown or text, up to 1 MB each); `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,8 @@ pub mod config;
 pub mod embedded;
 pub mod framework;
 pub mod llm;
+pub mod prompts;
+pub mod report;
 pub mod scoring;
 pub mod tomlread;
 pub mod ui;

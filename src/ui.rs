@@ -101,6 +101,19 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     out
 }
 
+/// A list item: `marker` then the text, wrapped with continuation lines aligned under the
+/// text ("  - first line\n    continued").
+pub fn bullet(marker: &str, text: &str, width: usize, indent: &str) -> String {
+    let lead = format!("{indent}{marker} ");
+    let hang = " ".repeat(lead.chars().count());
+    let body = wrap(text, width.saturating_sub(lead.chars().count()).max(10), "");
+    body.lines()
+        .enumerate()
+        .map(|(i, line)| format!("{}{line}", if i == 0 { &lead } else { &hang }))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A plain-text table with left-aligned columns (right-aligned where asked). Widths are
 /// measured in characters, and styling is applied after padding so escapes do not skew them.
 pub struct Table {
@@ -185,6 +198,14 @@ mod tests {
     #[test]
     fn wrap_keeps_paragraphs() {
         assert_eq!(wrap("a b\n\nc", 10, ""), "a b\n\nc");
+    }
+
+    #[test]
+    fn bullets_hang_their_continuation_lines() {
+        assert_eq!(
+            bullet("-", "one two three four", 12, "  "),
+            "  - one two\n    three four"
+        );
     }
 
     #[test]

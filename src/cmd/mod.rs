@@ -5,6 +5,7 @@ mod completions;
 mod config;
 mod doctor;
 mod questions;
+mod score;
 
 use std::io::Write;
 
@@ -31,6 +32,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Completions { shell }) => completions::run(shell),
         Some(Command::Config(args)) => config::run(&load_config(&global)?, &args),
         Some(Command::Doctor) => doctor::run(&load_config(&global)?),
+        Some(Command::Score(args)) => {
+            let config = load_config(&global)?;
+            let bank = load_bank(&config)?;
+            score::run(&config, &bank, &args)
+        }
         Some(Command::Questions(args)) => {
             let config = load_config(&global)?;
             let bank = load_bank(&config)?;
@@ -56,6 +62,38 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)
+}
+
+/// The judge for this run: the LLM judge when an endpoint is configured, else offline.
+fn judge_scorer(config: &Config, fallback_offline: bool) -> anyhow::Result<crate::scoring::Scorer> {
+    let Some(settings) = crate::llm::ClientSettings::from_config(config, &config.judge_model.value)
+    else {
+        return Ok(crate::scoring::Scorer::Offline);
+    };
+    let endpoint = format!("{}#{}", settings.base_url, settings.model);
+    Ok(crate::scoring::Scorer::Llm {
+        model: Box::new(crate::llm::OpenAiClient::new(settings)?),
+        endpoint,
+        fallback_offline,
+    })
+}
+
+/// The one-line notice that this run works without an endpoint, and why.
+fn offline_notice(config: &Config, doing: &str, style: crate::ui::Style) -> std::io::Result<()> {
+    let why = match config.offline_reason() {
+        None => return Ok(()),
+        Some(crate::config::OfflineReason::Forced) => {
+            format!("offline mode forced by {}", config.offline.source)
+        }
+        Some(crate::config::OfflineReason::NoEndpoint) => {
+            "no endpoint configured; see `rehearse doctor` to set one up".to_owned()
+        }
+    };
+    writeln!(
+        std::io::stderr(),
+        "{}",
+        style.dim(&format!("{doing} offline ({why})"))
+    )
 }
 
 fn load_config(global: &crate::cli::GlobalArgs) -> anyhow::Result<Config> {

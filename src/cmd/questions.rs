@@ -180,8 +180,9 @@ pub fn render_show(bank: &Bank, q: &Question, reveal: bool, style: Style) -> Str
         s.push_str(&style.bold("Interviewer facts"));
         s.push('\n');
         for fact in &q.facts {
-            s.push_str(&ui::wrap(
-                &format!("- [{}] {}", fact.keywords.join(", "), fact.answer),
+            s.push_str(&ui::bullet(
+                "-",
+                &format!("[{}] {}", fact.keywords.join(", "), fact.answer),
                 width,
                 "  ",
             ));
@@ -193,7 +194,7 @@ pub fn render_show(bank: &Bank, q: &Question, reveal: bool, style: Style) -> Str
         s.push_str(&style.bold("Pitfalls"));
         s.push('\n');
         for p in &q.pitfalls {
-            s.push_str(&ui::wrap(&format!("- {p}"), width, "  "));
+            s.push_str(&ui::bullet("-", p, width, "  "));
             s.push('\n');
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod concepts;
 pub mod injection;
+pub mod judge;
 pub mod offline;
 pub mod scorecard;
 pub mod text;
@@ -34,5 +35,77 @@ impl Answer {
             .map(|s| s.text.trim())
             .collect::<Vec<_>>()
             .join("\n\n")
+    }
+}
+
+/// Which judge grades answers in this run.
+pub enum Scorer {
+    /// The deterministic offline scorer.
+    Offline,
+    /// An LLM judge behind an OpenAI-compatible endpoint.
+    Llm {
+        model: Box<dyn crate::llm::ChatModel>,
+        /// Keys the remembered structured-output level (base URL and model).
+        endpoint: String,
+        /// Score with the offline scorer when the judge fails (`--fallback offline`); the card
+        /// is flagged and says so. Without it a failure is an error.
+        fallback_offline: bool,
+    },
+}
+
+/// A scorecard, plus the judge error it replaced when the offline fallback stepped in.
+pub struct Scored {
+    pub card: Scorecard,
+    pub fallback_from: Option<crate::llm::LlmError>,
+}
+
+impl Scorer {
+    pub fn describe(&self) -> String {
+        match self {
+            Scorer::Offline => ScorerInfo::offline().describe(),
+            Scorer::Llm { model, .. } => ScorerInfo::llm(model.model_name()).describe(),
+        }
+    }
+
+    pub async fn score(
+        &self,
+        input: &judge::JudgeInput<'_>,
+    ) -> Result<Scored, crate::llm::LlmError> {
+        match self {
+            Scorer::Offline => Ok(Scored {
+                card: offline::score(
+                    input.question,
+                    input.framework,
+                    input.answer,
+                    input.seniority,
+                ),
+                fallback_from: None,
+            }),
+            Scorer::Llm {
+                model,
+                endpoint,
+                fallback_offline,
+            } => match judge::score(model.as_ref(), endpoint, input).await {
+                Ok(card) => Ok(Scored {
+                    card,
+                    fallback_from: None,
+                }),
+                Err(err) if *fallback_offline => {
+                    let mut card = offline::score(
+                        input.question,
+                        input.framework,
+                        input.answer,
+                        input.seniority,
+                    );
+                    card.flags
+                        .push(scorecard::flags::JUDGE_FAILED_OFFLINE_FALLBACK.to_owned());
+                    Ok(Scored {
+                        card,
+                        fallback_from: Some(err),
+                    })
+                }
+                Err(err) => Err(err),
+            },
+        }
     }
 }

@@ -18,7 +18,7 @@ use crate::scoring::text::{self, Normaliser, Sentence};
 const COVERED_RATIO: f64 = 0.6;
 const PARTIAL_RATIO: f64 = 0.3;
 /// Below this many words, or this many explanatory sentences, an answer is too thin to grade.
-const MIN_WORDS: usize = 30;
+pub(crate) const MIN_WORDS: usize = 30;
 const MIN_EXPLANATORY_SENTENCES: usize = 2;
 /// An answer whose determiners and prepositions break grammar this often is a word salad.
 const MAX_BROKEN_SHARE: f64 = 0.08;
@@ -57,14 +57,7 @@ pub fn score(
     let (opportunities, broken) = sections
         .iter()
         .flat_map(|(_, s)| s.iter())
-        .map(|s| {
-            let lower: Vec<String> = s
-                .tokens
-                .iter()
-                .map(|t| t.raw.to_ascii_lowercase())
-                .collect();
-            text::fluency(&lower)
-        })
+        .map(|s| text::fluency(&text::fluency_words(&s.text)))
         .fold((0, 0), |(o, b), (so, sb)| (o + so, b + sb));
     let mut sections = sections;
     if opportunities >= MIN_FLUENCY_SAMPLE
@@ -150,7 +143,10 @@ fn judge_item(item: &CompiledItem<'_>, sections: &[(Option<&str>, Vec<Sentence>)
         stage: item.item.stage.clone(),
         weight: item.item.weight,
         verdict,
-        evidence: best.map(|(_, s)| clip(&s.text)),
+        evidence: match verdict {
+            Verdict::Missing => None,
+            _ => best.map(|(_, s)| clip(&s.text)),
+        },
     }
 }
 

@@ -59,7 +59,7 @@ impl Normaliser {
             .into_iter()
             .map(|s| {
                 let tokens = self.tokens(&s);
-                let explanatory = is_explanatory(&tokens) && !is_enumeration(&s);
+                let explanatory = is_explanatory(&s, &tokens) && !is_enumeration(&s);
                 let quantitative = is_quantitative(&s);
                 Sentence {
                     text: s,
@@ -373,17 +373,29 @@ fn is_connective(word: &str) -> bool {
 /// A sentence reads like an explanation when it is long enough, has the connective tissue of
 /// prose (at least ~15% function words and verbs), and is fluent: determiners are followed by
 /// content words, as in English, rather than by other function words as in shuffled text.
-pub fn is_explanatory(tokens: &[Token]) -> bool {
+pub fn is_explanatory(text: &str, tokens: &[Token]) -> bool {
     if tokens.len() < 5 {
         return false;
     }
     let lower: Vec<String> = tokens.iter().map(|t| t.raw.to_ascii_lowercase()).collect();
     let connectives = lower.iter().filter(|w| is_connective(w)).count();
-    if (connectives as f64) < 0.15 * tokens.len() as f64 || connectives < 2 {
+    if connectives == 0 || (connectives as f64) < 0.12 * tokens.len() as f64 {
         return false;
     }
-    let (opportunities, broken) = fluency(&lower);
+    let (opportunities, broken) = fluency(&fluency_words(text));
     !(opportunities >= 2 && broken * 3 > opportunities)
+}
+
+/// Words for the grammar check: split on whitespace only, so hyphenated compounds such as
+/// "buy-in" or "built-in" stay one word instead of ending in a preposition.
+pub fn fluency_words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+                .to_ascii_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
 }
 
 const PREPOSITIONS: &[&str] = &[
@@ -738,7 +750,7 @@ mod tests {
     use super::*;
 
     fn explanatory(text: &str) -> bool {
-        is_explanatory(&Normaliser::default().tokens(text))
+        is_explanatory(text, &Normaliser::default().tokens(text))
     }
 
     #[test]

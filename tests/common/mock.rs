@@ -53,6 +53,8 @@ pub enum Reply {
     StreamThenHang { pieces: Vec<Vec<u8>> },
     /// Writes these pieces, then closes the socket abruptly mid-reply.
     StreamThenDrop { pieces: Vec<Vec<u8>> },
+    /// Waits, then sends the inner reply: a slow server.
+    Delayed(Duration, Box<Reply>),
     /// Closes the connection without answering.
     Drop,
     /// Never answers.
@@ -278,8 +280,13 @@ async fn serve(
         all.push(request.clone());
         prior
     };
+    let mut reply = handler(&request, prior);
+    while let Reply::Delayed(wait, inner) = reply {
+        tokio::time::sleep(wait).await;
+        reply = *inner;
+    }
     let stream_head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n";
-    match handler(&request, prior) {
+    match reply {
         Reply::Body {
             status,
             content_type,
@@ -346,6 +353,7 @@ async fn serve(
         Reply::Drop => {
             drop(socket);
         }
+        Reply::Delayed(..) => unreachable!("unwrapped above"),
         Reply::Hang => {
             let mut sink = [0u8; 64];
             while let Ok(n) = socket.read(&mut sink).await {

@@ -1,0 +1,109 @@
+//! Scoring benchmarks (issue #5). Run with `cargo bench --bench scoring`.
+//! - Offline scoring of 100 answers (each question's reference) in one process: target ≤ 0.2 s.
+//! - `rehearse score --jobs 16` over 48 answers against a mock judge with 200 ms latency:
+//!   target ≤ 1.25 × the ideal 0.6 s.
+
+#[path = "../tests/common/mock.rs"]
+mod mock;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rehearse::bank::Bank;
+use rehearse::scoring::{Answer, offline};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let bank = Bank::load(&[]).expect("bank");
+    let runs: Vec<Duration> = (0..11)
+        .map(|_| {
+            let start = Instant::now();
+            for q in bank.questions() {
+                let framework = bank.frameworks().get(q.kind);
+                let card = offline::score(
+                    q,
+                    framework,
+                    &Answer::from_text(&q.reference, framework),
+                    None,
+                );
+                std::hint::black_box(card);
+            }
+            start.elapsed()
+        })
+        .collect();
+    println!(
+        "scoring/offline, 100 answers in one process: median {:.1} ms (target ≤ 200 ms)",
+        median(runs).as_secs_f64() * 1e3
+    );
+
+    // A judge that takes 200 ms per answer and marks every item missing.
+    let server = mock::MockServer::start(|req, _| {
+        let ids =
+            req.json()["response_format"]["json_schema"]["schema"]["properties"]["items"]["items"]
+                ["properties"]["id"]["enum"]
+                .clone();
+        let items: Vec<serde_json::Value> = ids
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|id| serde_json::json!({"id": id, "verdict": "missing", "evidence": ""}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let body = serde_json::json!({"items": items, "strengths": [], "improvements": [], "injection_attempt": false});
+        mock::Reply::Delayed(
+            Duration::from_millis(200),
+            Box::new(mock::Reply::completion(&body.to_string())),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let q = bank.find("url-shortener").unwrap();
+    let files: Vec<std::path::PathBuf> = (0..48)
+        .map(|i| {
+            let path = dir.path().join(format!("{i:02}.md"));
+            std::fs::write(&path, format!("{}\n\nVariant {i}.", q.reference)).unwrap();
+            path
+        })
+        .collect();
+    let exe = env!("CARGO_BIN_EXE_rehearse");
+    let runs: Vec<Duration> = (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            let out = Command::new(exe)
+                .args([
+                    "score",
+                    "-q",
+                    "url-shortener",
+                    "--format",
+                    "json",
+                    "--jobs",
+                    "16",
+                ])
+                .args(&files)
+                .env_clear()
+                .env("HOME", dir.path())
+                .env("XDG_CONFIG_HOME", dir.path())
+                .env("XDG_DATA_HOME", dir.path())
+                .env("REHEARSE_BASE_URL", server.url())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 48);
+            start.elapsed()
+        })
+        .collect();
+    let wall = median(runs).as_secs_f64();
+    println!(
+        "scoring/--jobs 16 over 48 answers, 200 ms judge: median {:.3} s = {:.2} × the ideal 0.6 s (target ≤ 1.25 ×)",
+        wall,
+        wall / 0.6
+    );
+}

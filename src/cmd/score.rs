@@ -1,0 +1,238 @@
+//! `rehearse score`: grade written answers against a question's rubric, one file, many files
+//! (concurrently for the LLM judge) or stdin, as readable scorecards or JSON Lines.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use crate::bank::{Bank, Question};
+use crate::cli::{Fallback, ScoreArgs, ScoreFormat};
+use crate::config::Config;
+use crate::framework::Framework;
+use crate::report;
+use crate::scoring::judge::JudgeInput;
+use crate::scoring::{Answer, Scorecard, Scored, Scorer};
+use crate::ui::Style;
+
+/// Answers above this size are refused: nobody writes a megabyte in an interview.
+pub const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
+
+/// One line of `--format json` (design §7).
+#[derive(Serialize)]
+struct ScoreLine<'a> {
+    schema_version: u32,
+    input: &'a str,
+    #[serde(flatten)]
+    card: &'a Scorecard,
+}
+
+/// Reads one answer, refusing what cannot be an answer with a reason the user can act on.
+fn read_answer(path: &Path) -> Result<String, String> {
+    let bytes = if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_ANSWER_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        buf
+    } else {
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+        if meta.is_dir() {
+            return Err("is a directory; pass the answer files inside it".into());
+        }
+        if meta.len() > MAX_ANSWER_BYTES {
+            return Err(format!(
+                "is {} bytes; answers larger than 1 MB are not scored",
+                meta.len()
+            ));
+        }
+        std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?
+    };
+    if bytes.len() as u64 > MAX_ANSWER_BYTES {
+        return Err("is larger than 1 MB; answers that large are not scored".into());
+    }
+    if bytes.contains(&0) {
+        return Err("looks like a binary file, not a written answer".into());
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    if text.trim().is_empty() {
+        return Err("is empty; write an answer first".into());
+    }
+    Ok(text)
+}
+
+fn display_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        "stdin".into()
+    } else {
+        path.display().to_string()
+    }
+}
+
+pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> anyhow::Result<()> {
+    let question = bank.find(&args.question)?;
+    let framework = bank.frameworks().get(question.kind);
+    if args
+        .files
+        .iter()
+        .filter(|f| f.as_path() == Path::new("-"))
+        .count()
+        > 1
+    {
+        return Err(super::Usage("standard input (-) can be given only once".into()).into());
+    }
+    let err_style = Style::for_stderr(config.no_color);
+    let scorer = super::judge_scorer(config, args.fallback == Some(Fallback::Offline))?;
+    super::offline_notice(config, "scoring", err_style)?;
+
+    // Read everything first: a bad file is reported, the others are still scored.
+    let inputs: Vec<(String, Result<String, String>)> = args
+        .files
+        .iter()
+        .map(|p| (display_name(p), read_answer(p)))
+        .collect();
+    let mut stderr = std::io::stderr();
+    for (name, read) in &inputs {
+        if let Err(problem) = read {
+            writeln!(stderr, "error: {name}: {problem}")?;
+        }
+    }
+
+    let results = score_all(&scorer, question, framework, &inputs, args)?;
+
+    let mut out = std::io::stdout().lock();
+    let style = Style::for_stdout(config.no_color, args.format == ScoreFormat::Json);
+    let mut failures = 0;
+    let mut first = true;
+    for ((name, _), result) in inputs.iter().zip(&results) {
+        let Some(result) = result else { continue };
+        match result {
+            Ok(scored) => {
+                if let Some(err) = &scored.fallback_from {
+                    writeln!(
+                        stderr,
+                        "warning: {name}: the LLM judge failed ({err}); scored offline because of --fallback offline"
+                    )?;
+                }
+                match args.format {
+                    ScoreFormat::Json => {
+                        let line = ScoreLine {
+                            schema_version: 1,
+                            input: name,
+                            card: &scored.card,
+                        };
+                        serde_json::to_writer(&mut out, &line)?;
+                        writeln!(out)?;
+                    }
+                    ScoreFormat::Text => {
+                        if !first {
+                            writeln!(out)?;
+                        }
+                        let text =
+                            report::text::render(&scored.card, question, framework, name, style);
+                        out.write_all(text.as_bytes())?;
+                    }
+                }
+                first = false;
+            }
+            Err(err) => {
+                failures += 1;
+                writeln!(stderr, "error: {name}: the LLM judge failed: {err}")?;
+            }
+        }
+    }
+    out.flush()?;
+    let bad_inputs = inputs.iter().filter(|(_, r)| r.is_err()).count();
+    if failures > 0 {
+        anyhow::bail!(
+            "{failures} of {} answer(s) could not be scored by the LLM judge (add --fallback offline to score them offline instead)",
+            inputs.len()
+        );
+    }
+    if bad_inputs > 0 {
+        return Err(super::Usage(format!(
+            "{bad_inputs} of {} input(s) could not be read; the others were scored",
+            inputs.len()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+type Outcome = Option<Result<Scored, crate::llm::LlmError>>;
+
+/// Scores every readable input; `None` marks inputs that could not be read. Results keep input
+/// order whatever order they finish in.
+fn score_all(
+    scorer: &Scorer,
+    question: &Question,
+    framework: &Framework,
+    inputs: &[(String, Result<String, String>)],
+    args: &ScoreArgs,
+) -> anyhow::Result<Vec<Outcome>> {
+    let answers: Vec<Option<Answer>> = inputs
+        .iter()
+        .map(|(_, r)| r.as_ref().ok().map(|t| Answer::from_text(t, framework)))
+        .collect();
+    let readable = answers.iter().filter(|a| a.is_some()).count();
+    let progress = if readable > 1 {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(readable as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {elapsed}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(format!("scoring with the {}", scorer.describe()));
+        Some(bar)
+    } else {
+        None
+    };
+    let runtime = super::runtime()?;
+    let results = runtime.block_on(async {
+        let jobs = answers.iter().enumerate().filter_map(|(i, answer)| {
+            let answer = answer.as_ref()?;
+            let progress = progress.clone();
+            Some(async move {
+                let input = JudgeInput {
+                    question,
+                    framework,
+                    answer,
+                    transcript: answer.full_text(),
+                    notes: Vec::new(),
+                    seniority: args.level,
+                };
+                let result = scorer.score(&input).await;
+                if let Some(p) = &progress {
+                    p.inc(1);
+                }
+                (i, result)
+            })
+        });
+        let mut done: Vec<(usize, Result<Scored, crate::llm::LlmError>)> =
+            futures_util::stream::iter(jobs)
+                .buffer_unordered(usize::from(args.jobs))
+                .collect()
+                .await;
+        done.sort_by_key(|(i, _)| *i);
+        done
+    });
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    let mut outcomes: Vec<Outcome> = (0..inputs.len()).map(|_| None).collect();
+    for (i, result) in results {
+        outcomes[i] = Some(result);
+    }
+    Ok(outcomes)
+}
