@@ -298,12 +298,60 @@ mod tests {
         );
     }
 
+    const QUESTION: &str = r#"
+id = "t"
+number = 1
+title = "T"
+level = "basic"
+kind = "concept"
+topics = ["caching"]
+minutes = 15
+prompt = "p"
+reference = "r"
+[[rubric]]
+id = "a"
+stage = "definition"
+weight = 3
+point = "p"
+concepts = ["x"]
+[[rubric]]
+id = "b"
+stage = "definition"
+weight = 1
+point = "p"
+concepts = ["x"]
+[[rubric]]
+id = "c"
+stage = "mechanics"
+weight = 2
+point = "p"
+concepts = ["x"]
+[[rubric]]
+id = "d"
+stage = "tradeoffs"
+weight = 2
+point = "p"
+concepts = ["x"]
+[[rubric]]
+id = "e"
+stage = "applications"
+weight = 1
+point = "p"
+concepts = ["x"]
+"#;
+
     #[test]
     fn verdicts_times_weights_make_stage_and_overall_scores() {
-        let bank = crate::bank::Bank::load(&[]).unwrap();
-        let q = bank.find("load-balancer").unwrap();
-        let fw = bank.frameworks().get(q.kind);
-        // Everything covered except one weight-3 definition item, which is partial.
+        let frameworks = crate::framework::Frameworks::embedded().unwrap();
+        let (q, ..) = crate::bank::load::parse_question(
+            &frameworks,
+            "t.toml",
+            QUESTION,
+            crate::bank::Origin::User("t.toml".into()),
+        )
+        .unwrap();
+        let fw = frameworks.get(q.kind);
+        // Everything covered except "a" (weight 3, definition), which is partial.
         let rubric: Vec<ItemVerdict> = q
             .rubric
             .iter()
@@ -311,7 +359,7 @@ mod tests {
                 id: item.id.clone(),
                 stage: item.stage.clone(),
                 weight: item.weight,
-                verdict: if item.id == "spreads-requests" {
+                verdict: if item.id == "a" {
                     Verdict::Partial
                 } else {
                     Verdict::Covered
@@ -320,7 +368,7 @@ mod tests {
             })
             .collect();
         let card = Scorecard::assemble(
-            q,
+            &q,
             fw,
             ScorerInfo::offline(),
             rubric,
@@ -329,7 +377,7 @@ mod tests {
             false,
         );
         let definition = card.stages.iter().find(|s| s.id == "definition").unwrap();
-        // definition items: weight 3 (partial) + weight 1 (covered) = 2.5 / 4.
+        // definition: weight 3 × 0.5 + weight 1 × 1 = 2.5 of 4.
         assert_eq!(definition.score, 62.5);
         assert!(
             card.stages
@@ -337,7 +385,7 @@ mod tests {
                 .filter(|s| s.id != "definition")
                 .all(|s| s.score == 100.0)
         );
-        // Stage weights 30/30/25/15: (30 × 62.5 + 70 × 100) / 100.
+        // Stage weights 30/30/25/15: (30 × 62.5 + 70 × 100) / 100 = 88.75.
         assert_eq!(card.overall, 88.8);
         assert_eq!(card.band, Band::StrongHire);
     }
