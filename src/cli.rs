@@ -71,6 +71,13 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Practise: a stage-by-stage interview on one question (the default command).
+    Practice(PracticeArgs),
+    /// Continue an unfinished interview (the latest one unless an id is given).
+    Resume {
+        /// Session id (or a unique prefix); `rehearse history` lists them.
+        session: Option<String>,
+    },
     /// List the question bank, or show one question.
     Questions(QuestionsArgs),
     /// Show the effective settings and where each one came from.
@@ -84,6 +91,30 @@ pub enum Command {
         /// Shell to generate completions for.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct PracticeArgs {
+    /// Question to practise: id (url-shortener) or number (31). Without it, one is picked
+    /// within the filters, preferring questions you have not practised recently.
+    #[arg(long, short = 'q', value_name = "ID|NUMBER")]
+    pub question: Option<String>,
+
+    /// Pick among questions of this level.
+    #[arg(long, value_parser = parse_level)]
+    pub level: Option<Level>,
+
+    /// Pick among questions with this topic.
+    #[arg(long)]
+    pub topic: Option<String>,
+
+    /// Pick among design (build a system) or concept (explain/compare) questions.
+    #[arg(long, value_parser = parse_kind)]
+    pub kind: Option<Kind>,
+
+    /// Interview length in minutes (stage budgets scale to it); default: the question's.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(5..=180))]
+    pub minutes: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,10 @@ use rehearse::llm::structured::{self, StructuredLevel};
 use rehearse::llm::{ChatModel, ChatRequest, ClientSettings, Message, OpenAiClient, collect};
 use serde_json::json;
 
+/// One test at a time: requests batched together on the server change its floating-point
+/// results, and these tests compare outputs exactly.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn server() -> Option<String> {
     match std::env::var("REHEARSE_TEST_LLAMA_URL") {
         Ok(url) if !url.is_empty() => Some(url),
@@ -51,6 +55,7 @@ fn greedy(prompt: &str, max_tokens: u32) -> ChatRequest {
 #[tokio::test]
 async fn streaming_assembles_into_the_same_text_as_a_single_reply() {
     let Some(url) = server() else { return };
+    let _one_at_a_time = SERIAL.lock().await;
     let client = client(&url);
     let request = greedy("Ask me one clarifying question about a URL shortener.", 24);
     let whole = client.complete(request.clone()).await.unwrap();
@@ -65,6 +70,7 @@ async fn streaming_assembles_into_the_same_text_as_a_single_reply() {
 #[tokio::test]
 async fn json_schema_output_parses_and_fits_the_schema() {
     let Some(url) = server() else { return };
+    let _one_at_a_time = SERIAL.lock().await;
     let client = client(&url);
     let schema = json!({
         "type": "object",
@@ -113,6 +119,7 @@ async fn json_schema_output_parses_and_fits_the_schema() {
 #[test]
 fn doctor_passes() {
     let Some(url) = server() else { return };
+    let _one_at_a_time = SERIAL.blocking_lock();
     let sandbox = common::Sandbox::new();
     let out = sandbox
         .cmd()

@@ -4,6 +4,7 @@
 mod completions;
 mod config;
 mod doctor;
+mod practice;
 mod questions;
 mod score;
 
@@ -42,17 +43,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let bank = load_bank(&config)?;
             questions::run(&config, &bank, &args)
         }
+        Some(Command::Practice(args)) => {
+            let config = load_config(&global)?;
+            let bank = load_bank(&config)?;
+            practice::run(&config, &bank, &args)
+        }
+        Some(Command::Resume { session }) => {
+            let config = load_config(&global)?;
+            let bank = load_bank(&config)?;
+            practice::resume(&config, &bank, session.as_deref())
+        }
         None => {
             let config = load_config(&global)?;
             let bank = load_bank(&config)?;
-            let mut err = std::io::stderr().lock();
-            writeln!(
-                err,
-                "rehearse {}: {} questions loaded. The interview REPL is not built yet; try `rehearse questions` or `rehearse --help`.",
-                env!("CARGO_PKG_VERSION"),
-                bank.len()
-            )?;
-            Ok(())
+            practice::run(&config, &bank, &crate::cli::PracticeArgs::default())
         }
     }
 }
@@ -113,6 +117,15 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             return exit::OK;
         }
         if cause.is::<Usage>() || cause.is::<NotFound>() || cause.is::<ConfigError>() {
+            return exit::USAGE;
+        }
+        if let Some(store) = cause.downcast_ref::<crate::store::StoreError>()
+            && matches!(
+                store,
+                crate::store::StoreError::NotFound { .. }
+                    | crate::store::StoreError::NothingToResume
+            )
+        {
             return exit::USAGE;
         }
         if let Some(bank) = cause.downcast_ref::<BankError>() {

@@ -1,0 +1,172 @@
+//! `rehearse` / `rehearse practice` and `rehearse resume`: set up a session and hand it to
+//! the REPL.
+
+use std::io::Write;
+
+use chrono::Utc;
+
+use crate::bank::{Bank, Filter};
+use crate::cli::PracticeArgs;
+use crate::config::Config;
+use crate::interview::repl::{Exit, Interviewer, Repl};
+use crate::interview::scripted::Scripted;
+use crate::interview::{Mode, Session};
+use crate::llm::{ClientSettings, OpenAiClient};
+use crate::store::Store;
+use crate::ui::Style;
+
+fn store(config: &Config) -> Store {
+    Store::new(config.home.value.clone())
+}
+
+/// The interviewer and judge for a run in `mode`.
+fn cast(config: &Config, mode: Mode) -> anyhow::Result<(Interviewer, crate::scoring::Scorer)> {
+    match mode {
+        Mode::Offline => Ok((
+            Interviewer::Scripted(Scripted::default()),
+            crate::scoring::Scorer::Offline,
+        )),
+        Mode::Llm => {
+            let settings = ClientSettings::from_config(config, &config.model.value)
+                .expect("LLM mode needs an endpoint");
+            Ok((
+                Interviewer::Llm(Box::new(OpenAiClient::new(settings)?)),
+                super::judge_scorer(config, false)?,
+            ))
+        }
+    }
+}
+
+pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> anyhow::Result<()> {
+    let store = store(config);
+    let err_style = Style::for_stderr(config.no_color);
+    let question = match &args.question {
+        Some(q) => bank.find(q)?,
+        None => {
+            let filter = Filter {
+                level: args.level,
+                topic: args.topic.clone(),
+                kind: args.kind,
+            };
+            let recent = store.recent_questions().unwrap_or_default();
+            let mut rng = fastrand::Rng::new();
+            let picked = bank.pick(&filter, &recent, &mut rng).ok_or_else(|| {
+                super::Usage(format!(
+                    "no question matches {} (see `rehearse questions` for levels, topics and kinds)",
+                    filter.describe()
+                ))
+            })?;
+            let why = if recent.contains(&picked.id) {
+                "you have practised every matching question; this one least recently"
+            } else {
+                "not practised before"
+            };
+            writeln!(
+                std::io::stderr(),
+                "{}",
+                err_style.dim(&format!(
+                    "Picked #{} {} ({} {}): {why}. Choose one with --question.",
+                    picked.number, picked.id, picked.level, picked.kind
+                ))
+            )?;
+            picked
+        }
+    };
+    let framework = bank.frameworks().get(question.kind);
+    let mode = if config.offline_reason().is_some() {
+        Mode::Offline
+    } else {
+        Mode::Llm
+    };
+    super::offline_notice(config, "interviewing", err_style)?;
+    let now = Utc::now();
+    let mut id = Session::make_id(&question.id, now);
+    let mut n = 2;
+    while store.session_path(&id).exists() {
+        id = format!("{}-{n}", Session::make_id(&question.id, now));
+        n += 1;
+    }
+    let models = match mode {
+        Mode::Offline => (None, None),
+        Mode::Llm => (
+            Some(config.model.value.clone()),
+            Some(config.judge_model.value.clone()),
+        ),
+    };
+    let minutes = args.minutes.unwrap_or(question.minutes);
+    let session = Session::new(id, question, framework, mode, models, minutes, now);
+    let path = store.save(&session)?;
+    writeln!(
+        std::io::stderr(),
+        "{}",
+        err_style.dim(&format!(
+            "Session {} (autosaved to {})",
+            session.id,
+            path.display()
+        ))
+    )?;
+    let (interviewer, scorer) = cast(config, mode)?;
+    let style = Style::for_stdout(config.no_color, false);
+    let repl = Repl::new(
+        question,
+        framework,
+        &store,
+        session,
+        interviewer,
+        scorer,
+        style,
+    )?;
+    finish(repl.run(true)?)
+}
+
+pub fn resume(config: &Config, bank: &Bank, query: Option<&str>) -> anyhow::Result<()> {
+    let store = store(config);
+    let err_style = Style::for_stderr(config.no_color);
+    let mut session = store.find_resumable(query)?;
+    if session.is_finished() {
+        return Err(super::Usage(format!(
+            "session {} is finished; see its report with `rehearse report {}`",
+            session.id, session.id
+        ))
+        .into());
+    }
+    let question = bank.find(&session.question.id).map_err(|_| {
+        super::Usage(format!(
+            "session {} is about question \"{}\", which is not in the bank any more (was it in a --questions directory?)",
+            session.id, session.question.id
+        ))
+    })?;
+    let framework = bank.frameworks().get(question.kind);
+    if session.mode == Mode::Llm && config.offline_reason().is_some() {
+        writeln!(
+            std::io::stderr(),
+            "{}",
+            err_style.yellow(&format!(
+                "This session used an LLM interviewer, but {}; continuing with the scripted interviewer and the offline scorer.",
+                match config.offline_reason() {
+                    Some(crate::config::OfflineReason::Forced) => "offline mode is forced",
+                    _ => "no endpoint is configured now",
+                }
+            ))
+        )?;
+        session.mode = Mode::Offline;
+    }
+    let (interviewer, scorer) = cast(config, session.mode)?;
+    let style = Style::for_stdout(config.no_color, false);
+    let repl = Repl::new(
+        question,
+        framework,
+        &store,
+        session,
+        interviewer,
+        scorer,
+        style,
+    )?;
+    finish(repl.run(false)?)
+}
+
+fn finish(exit: Exit) -> anyhow::Result<()> {
+    match exit {
+        Exit::Finished { .. } | Exit::Saved => Ok(()),
+    }
+}

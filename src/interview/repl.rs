@@ -1,0 +1,725 @@
+//! The interview loop: read a turn (or a command), save it, let the interviewer reply, save
+//! again. Every submitted turn is on disk before anything else happens, so a crash or kill
+//! loses nothing the candidate typed.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use rustyline::error::ReadlineError;
+
+use crate::bank::Question;
+use crate::framework::Framework;
+use crate::interview::commands::{self, COMMANDS, Command};
+use crate::interview::llm::{self as llm_interviewer, NotesFilter};
+use crate::interview::scripted::Scripted;
+use crate::interview::session::{Session, Speaker, TurnKind};
+use crate::interview::steer::Steer;
+use crate::interview::{Line, classify};
+use crate::llm::{ChatModel, StreamEvent};
+use crate::report;
+use crate::scoring::judge::JudgeInput;
+use crate::scoring::{Scorer, text::Normaliser};
+use crate::store::{self, Store};
+use crate::ui::{self, Style};
+
+/// Who plays the interviewer.
+pub enum Interviewer {
+    Scripted(Scripted),
+    Llm(Box<dyn ChatModel>),
+}
+
+/// How the interview ended.
+#[derive(Debug)]
+pub enum Exit {
+    /// Scored; the Markdown report is at this path.
+    Finished { report: PathBuf },
+    /// Saved for later (`/quit`, Ctrl-D, or confirmed Ctrl-C).
+    Saved,
+}
+
+enum Flow {
+    Continue,
+    Exit(Exit),
+}
+
+enum Input {
+    Line(String),
+    Interrupted,
+    Eof,
+}
+
+/// How to enter a multi-line answer: a line of three double quotes opens and closes it.
+pub const BLOCK_DELIMITER: &str = "\"\"\"";
+
+pub struct Repl<'a> {
+    pub question: &'a Question,
+    pub framework: &'a Framework,
+    pub store: &'a Store,
+    pub session: Session,
+    pub interviewer: Interviewer,
+    pub scorer: Scorer,
+    pub style: Style,
+    runtime: tokio::runtime::Runtime,
+    interrupts: tokio::sync::watch::Receiver<u64>,
+    normaliser: Normaliser,
+}
+
+impl<'a> Repl<'a> {
+    pub fn new(
+        question: &'a Question,
+        framework: &'a Framework,
+        store: &'a Store,
+        session: Session,
+        interviewer: Interviewer,
+        scorer: Scorer,
+        style: Style,
+    ) -> anyhow::Result<Repl<'a>> {
+        // One worker thread keeps background work going (closing a cancelled connection,
+        // watching for Ctrl-C) while the main thread waits in the line editor.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        // Ctrl-C outside the line editor (while the interviewer streams or the judge scores)
+        // cancels that work instead of killing the process.
+        let (tx, interrupts) = tokio::sync::watch::channel(0u64);
+        #[cfg(unix)]
+        {
+            // Registered here, synchronously, so no Ctrl-C can slip past before the watcher runs.
+            let mut sigint = {
+                let _guard = runtime.enter();
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?
+            };
+            runtime.spawn(async move {
+                while sigint.recv().await.is_some() {
+                    tx.send_modify(|n| *n += 1);
+                }
+            });
+        }
+        #[cfg(not(unix))]
+        runtime.spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                tx.send_modify(|n| *n += 1);
+            }
+        });
+        Ok(Repl {
+            question,
+            framework,
+            store,
+            session,
+            interviewer,
+            scorer,
+            style,
+            runtime,
+            interrupts,
+            normaliser: Normaliser::default(),
+        })
+    }
+
+    fn save(&self) -> anyhow::Result<()> {
+        self.store.save(&self.session)?;
+        Ok(())
+    }
+
+    fn out(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+
+    fn say(&self, text: &str) {
+        let label = self.style.cyan("Interviewer ›");
+        let body = ui::wrap(text, ui::text_width().saturating_sub(14), "");
+        let mut lines = body.lines();
+        let first = lines.next().unwrap_or_default();
+        let mut s = format!("{label} {first}");
+        for rest in lines {
+            s.push_str("\n              ");
+            s.push_str(rest);
+        }
+        self.out(&s);
+    }
+
+    fn interviewer_says(&mut self, line: Line) {
+        self.say(&line.text);
+        self.session
+            .push(Speaker::Interviewer, line.kind, line.text, Utc::now());
+    }
+
+    fn stage_title(&self, index: usize) -> String {
+        self.framework.stages[index].title.clone()
+    }
+
+    /// The prompt: stage and clock, e.g. `[2/6 estimation 03:12/05:00] › `.
+    fn prompt(&self) -> String {
+        let now = Utc::now();
+        let clock = self.session.stage();
+        let elapsed = self.session.stage_elapsed_secs(now);
+        let over = if elapsed > clock.budget_secs {
+            " over"
+        } else {
+            ""
+        };
+        format!(
+            "[{}/{} {} {}/{}{over}] › ",
+            self.session.stage_index + 1,
+            self.session.stages.len(),
+            clock.id,
+            ui::clock(elapsed),
+            ui::clock(clock.budget_secs)
+        )
+    }
+
+    fn print_question(&self) {
+        let q = self.question;
+        let width = ui::text_width();
+        self.out(&self.style.bold(&format!("#{} {}", q.number, q.title)));
+        self.out(&format!(
+            "{} · {} · {} min · stages:",
+            q.level, q.kind, self.session.minutes
+        ));
+        for (i, (stage, clock)) in self
+            .framework
+            .stages
+            .iter()
+            .zip(&self.session.stages)
+            .enumerate()
+        {
+            let marker = if i == self.session.stage_index {
+                "›"
+            } else {
+                " "
+            };
+            self.out(&format!(
+                " {marker} {}. {:<26} {}",
+                i + 1,
+                stage.title,
+                ui::clock(clock.budget_secs)
+            ));
+        }
+        self.out("");
+        self.out(&ui::wrap(&q.prompt, width, ""));
+    }
+
+    fn print_help_line(&self) {
+        self.out(&self.style.dim(&format!(
+            "Type your answer and press Enter; for several lines, put {BLOCK_DELIMITER} on a line before and after. \
+             /help lists commands; /next moves on; Ctrl-D saves and quits."
+        )));
+    }
+
+    fn open_stage(&mut self) {
+        let index = self.session.stage_index;
+        let stage = &self.framework.stages[index];
+        let header = format!(
+            "── Stage {}/{}: {} ({}) ──",
+            index + 1,
+            self.framework.stages.len(),
+            stage.title,
+            ui::clock(self.session.stages[index].budget_secs)
+        );
+        self.out(&self.style.bold(&header));
+        self.out(&self.style.dim(&format!("Goal: {}", stage.goal)));
+        let opening = stage.opening.clone();
+        self.interviewer_says(Line::new(TurnKind::Opening, opening));
+    }
+
+    /// Runs the interview until it is finished or saved for later.
+    pub fn run(mut self, fresh: bool) -> anyhow::Result<Exit> {
+        if fresh {
+            self.print_question();
+            self.out("");
+            self.print_help_line();
+            self.out("");
+            let prompt = self.question.prompt.clone();
+            self.session
+                .push(Speaker::Interviewer, TurnKind::Opening, prompt, Utc::now());
+            self.open_stage();
+        } else {
+            let candidate_turns = self
+                .session
+                .turns
+                .iter()
+                .filter(|t| t.speaker == Speaker::Candidate)
+                .count();
+            self.out(&format!(
+                "Resuming {}: #{} {}, stage {}/{} ({}), {} of your turns so far. /transcript shows them.",
+                self.session.id,
+                self.question.number,
+                self.question.title,
+                self.session.stage_index + 1,
+                self.session.stages.len(),
+                self.stage_title(self.session.stage_index),
+                candidate_turns
+            ));
+            self.print_help_line();
+            if let Some(last) = self
+                .session
+                .turns
+                .iter()
+                .rev()
+                .find(|t| t.speaker == Speaker::Interviewer)
+            {
+                let text = last.text.clone();
+                self.say(&text);
+            }
+        }
+        self.save()?;
+
+        let mut editor = rustyline::DefaultEditor::new()?;
+        let mut interrupts_in_a_row = 0;
+        loop {
+            let input = self.read(&mut editor);
+            match input {
+                Input::Eof => return self.quit(),
+                Input::Interrupted => {
+                    interrupts_in_a_row += 1;
+                    if interrupts_in_a_row == 1 {
+                        self.out(&self.style.dim(
+                            "(line cleared; press Ctrl-C again to quit, or Ctrl-D to save and quit)",
+                        ));
+                        continue;
+                    }
+                    interrupts_in_a_row = 0;
+                    if self.confirm(
+                        &mut editor,
+                        "Quit now? Your interview is saved and can be resumed. [y/N] ",
+                    ) {
+                        return self.quit();
+                    }
+                }
+                Input::Line(text) => {
+                    interrupts_in_a_row = 0;
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    let _ = editor.add_history_entry(text.as_str());
+                    match commands::parse(&text) {
+                        Some(Ok(command)) => {
+                            if let Flow::Exit(exit) = self.command(command)? {
+                                return Ok(exit);
+                            }
+                        }
+                        Some(Err(unknown)) => {
+                            let hint = unknown
+                                .suggestion
+                                .map(|s| format!(" Did you mean {s}?"))
+                                .unwrap_or_default();
+                            self.out(&format!(
+                                "Unknown command {}.{hint} Nothing was recorded; /help lists the commands.",
+                                unknown.typed
+                            ));
+                        }
+                        None => self.candidate_turn(text.trim().to_owned())?,
+                    }
+                }
+            }
+        }
+    }
+
+    fn read(&self, editor: &mut rustyline::DefaultEditor) -> Input {
+        let line = match editor.readline(&self.prompt()) {
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted) => return Input::Interrupted,
+            Err(_) => return Input::Eof,
+        };
+        if line.trim() != BLOCK_DELIMITER {
+            return Input::Line(line);
+        }
+        let mut block = Vec::new();
+        loop {
+            match editor.readline("… ") {
+                Ok(l) if l.trim() == BLOCK_DELIMITER => break,
+                Ok(l) => block.push(l),
+                Err(ReadlineError::Interrupted) => return Input::Interrupted,
+                Err(_) => break,
+            }
+        }
+        Input::Line(block.join("\n"))
+    }
+
+    fn confirm(&self, editor: &mut rustyline::DefaultEditor, question: &str) -> bool {
+        matches!(editor.readline(question), Ok(a) if a.trim().eq_ignore_ascii_case("y") || a.trim().eq_ignore_ascii_case("yes"))
+    }
+
+    fn candidate_turn(&mut self, text: String) -> anyhow::Result<()> {
+        let now = Utc::now();
+        let asked = classify::is_question(&text);
+        let kind = if asked {
+            TurnKind::Question
+        } else {
+            TurnKind::Answer
+        };
+        self.session
+            .push(Speaker::Candidate, kind, text.clone(), now);
+        // Durable before the interviewer says anything.
+        self.save()?;
+        let steer = Steer::for_turn(
+            &mut self.session,
+            self.question,
+            self.framework,
+            &text,
+            asked,
+            now,
+            &self.normaliser,
+        );
+        match &self.interviewer {
+            Interviewer::Scripted(scripted) => {
+                let lines = scripted.respond(
+                    self.question,
+                    self.framework,
+                    &self.session,
+                    &text,
+                    asked,
+                    &steer,
+                );
+                for line in lines {
+                    self.interviewer_says(line);
+                }
+            }
+            Interviewer::Llm(_) => self.llm_reply(&steer)?,
+        }
+        self.save()
+    }
+
+    /// Streams the LLM interviewer's reply; Ctrl-C cuts it off and keeps what arrived.
+    fn llm_reply(&mut self, steer: &Steer) -> anyhow::Result<()> {
+        let Interviewer::Llm(model) = &self.interviewer else {
+            return Ok(());
+        };
+        let request = llm_interviewer::request(
+            self.question,
+            self.framework,
+            &self.session,
+            steer,
+            Utc::now(),
+        )?;
+        let label = self.style.cyan("Interviewer ›");
+        print!("{label} ");
+        let _ = std::io::stdout().flush();
+        let mut interrupts = self.interrupts.clone();
+        interrupts.borrow_and_update();
+        let (shown, note, interrupted, error) = self.runtime.block_on(async {
+            let mut stream = model.stream(request);
+            let mut filter = NotesFilter::default();
+            let mut shown = String::new();
+            let mut interrupted = false;
+            let mut error = None;
+            loop {
+                tokio::select! {
+                    biased;
+                    _ = interrupts.changed() => {
+                        interrupted = true;
+                        break;
+                    }
+                    event = stream.next() => match event {
+                        Some(Ok(StreamEvent::Delta(delta))) => {
+                            let visible = filter.push(&delta);
+                            print!("{visible}");
+                            let _ = std::io::stdout().flush();
+                            shown.push_str(&visible);
+                        }
+                        Some(Ok(StreamEvent::Done { .. })) | None => break,
+                        Some(Ok(StreamEvent::Usage(_))) => {}
+                        Some(Err(e)) => {
+                            error = Some(e);
+                            break;
+                        }
+                    }
+                }
+            }
+            drop(stream);
+            let (rest, note) = filter.finish();
+            if !interrupted && error.is_none() {
+                print!("{rest}");
+                shown.push_str(&rest);
+            }
+            (shown, note, interrupted, error)
+        });
+        println!();
+        if interrupted {
+            self.out(&self.style.dim("[interrupted]"));
+        }
+        if let Some(e) = &error {
+            eprintln!(
+                "{}",
+                self.style.red(&format!(
+                    "The interviewer could not reply: {e}. Your answer is saved; carry on, or /quit and resume later."
+                ))
+            );
+        }
+        let text = shown.trim().to_owned();
+        if !text.is_empty() {
+            let kind = if steer.designing_early || steer.overtime.is_some() {
+                TurnKind::Nudge
+            } else {
+                TurnKind::Reply
+            };
+            self.session
+                .push(Speaker::Interviewer, kind, text, Utc::now());
+            if let Some(last) = self.session.turns.last_mut() {
+                last.interrupted = interrupted || error.is_some();
+            }
+        }
+        if let Some(note) = note {
+            let stage = self.session.stage().id.clone();
+            self.session.notes.push(format!("[{stage}] {note}"));
+        }
+        Ok(())
+    }
+
+    fn command(&mut self, command: Command) -> anyhow::Result<Flow> {
+        let now = Utc::now();
+        match command {
+            Command::Help => {
+                let mut table = ui::Table::new(&["COMMAND", "WHAT IT DOES"]);
+                for spec in COMMANDS {
+                    let name = if spec.args.is_empty() {
+                        spec.name.to_owned()
+                    } else {
+                        format!("{} {}", spec.name, spec.args)
+                    };
+                    table.row(vec![name, spec.help.to_owned()]);
+                }
+                self.out(table.render(self.style).trim_end());
+                self.out(&format!(
+                    "Multi-line answers: a line with {BLOCK_DELIMITER} before and after. Ctrl-C cancels the interviewer's reply or clears the line (twice offers to quit); Ctrl-D saves and quits."
+                ));
+            }
+            Command::Next => {
+                if self.session.stage_index + 1 >= self.session.stages.len() {
+                    self.out("This is the last stage. /done finishes the interview and scores it.");
+                } else {
+                    self.session.go_to_stage(self.session.stage_index + 1, now);
+                    self.open_stage();
+                    self.save()?;
+                }
+            }
+            Command::Back => {
+                if self.session.stage_index == 0 {
+                    self.out("This is the first stage.");
+                } else {
+                    self.session.go_to_stage(self.session.stage_index - 1, now);
+                    let index = self.session.stage_index;
+                    self.out(&self.style.bold(&format!(
+                        "── Back to stage {}/{}: {} ──",
+                        index + 1,
+                        self.session.stages.len(),
+                        self.stage_title(index)
+                    )));
+                    self.save()?;
+                }
+            }
+            Command::Stage => {
+                let index = self.session.stage_index;
+                let stage = &self.framework.stages[index];
+                let clock = self.session.stage();
+                self.out(&format!(
+                    "Stage {}/{}: {}. {} of {} used, {} hint(s) taken.",
+                    index + 1,
+                    self.session.stages.len(),
+                    stage.title,
+                    ui::clock(self.session.stage_elapsed_secs(now)),
+                    ui::clock(clock.budget_secs),
+                    clock.hints_used
+                ));
+                self.out(&ui::wrap(
+                    &format!("Goal: {}", stage.goal),
+                    ui::text_width(),
+                    "",
+                ));
+            }
+            Command::Hint => {
+                let stage = self.session.stage().id.clone();
+                let hints: Vec<String> = self
+                    .question
+                    .hints_for(&stage)
+                    .map(|h| h.text.clone())
+                    .collect();
+                let used = self.session.stage().hints_used as usize;
+                match hints.get(used) {
+                    Some(hint) => {
+                        let index = self.session.stage_index;
+                        self.session.stages[index].hints_used += 1;
+                        let text = format!("Hint {}/{}: {hint}", used + 1, hints.len());
+                        self.interviewer_says(Line::new(TurnKind::Hint, text));
+                        self.save()?;
+                    }
+                    None => {
+                        let goal = self.framework.stages[self.session.stage_index].goal.clone();
+                        self.out(&format!("No more hints for this stage. Its goal: {goal}"));
+                    }
+                }
+            }
+            Command::Time => {
+                let mut table = ui::Table::new(&["", "STAGE", "USED", "BUDGET"]);
+                let mut total_budget = 0;
+                for (i, (stage, clock)) in self
+                    .framework
+                    .stages
+                    .iter()
+                    .zip(&self.session.stages)
+                    .enumerate()
+                {
+                    let current = i == self.session.stage_index;
+                    let used = if current {
+                        self.session.stage_elapsed_secs(now)
+                    } else {
+                        clock.spent_ms / 1000
+                    };
+                    total_budget += clock.budget_secs;
+                    let over = if used > clock.budget_secs {
+                        " over"
+                    } else {
+                        ""
+                    };
+                    table.row(vec![
+                        if current { "›".into() } else { String::new() },
+                        stage.title.clone(),
+                        format!("{}{over}", ui::clock(used)),
+                        ui::clock(clock.budget_secs),
+                    ]);
+                }
+                self.out(table.render(self.style).trim_end());
+                self.out(&format!(
+                    "Total: {} of {}.",
+                    ui::clock(self.session.total_elapsed_secs(now)),
+                    ui::clock(total_budget)
+                ));
+            }
+            Command::Transcript => {
+                if self.session.turns.is_empty() {
+                    self.out("Nothing said yet.");
+                }
+                for turn in &self.session.turns {
+                    let title = self
+                        .framework
+                        .stage(&turn.stage)
+                        .map_or(turn.stage.as_str(), |s| s.title.as_str());
+                    let who = match turn.speaker {
+                        Speaker::Candidate => "You",
+                        Speaker::Interviewer => "Interviewer",
+                    };
+                    let cut = if turn.interrupted { " (cut off)" } else { "" };
+                    self.out(&ui::wrap(
+                        &format!("[{title}] {who}{cut}: {}", turn.text),
+                        ui::text_width(),
+                        "",
+                    ));
+                }
+            }
+            Command::Question => self.print_question(),
+            Command::Done { offline } => return self.finish(offline),
+            Command::Quit => return self.quit().map(Flow::Exit),
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn quit(&mut self) -> anyhow::Result<Exit> {
+        self.session.tick(Utc::now());
+        let path = self.store.save(&self.session)?;
+        self.out(&format!(
+            "Saved to {}. Continue with `rehearse resume {}`.",
+            path.display(),
+            self.session.id
+        ));
+        Ok(Exit::Saved)
+    }
+
+    /// Scores the interview, stores the scorecard, writes the Markdown report.
+    fn finish(&mut self, offline: bool) -> anyhow::Result<Flow> {
+        let now = Utc::now();
+        self.session.tick(now);
+        self.save()?;
+        let offline_scorer = Scorer::Offline;
+        let scorer = if offline {
+            &offline_scorer
+        } else {
+            &self.scorer
+        };
+        let spinner =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        spinner.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("valid template"),
+        );
+        spinner.set_message(format!("Scoring with the {}…", scorer.describe()));
+        spinner.enable_steady_tick(Duration::from_millis(100));
+        let answer = self.session.answer();
+        let input = JudgeInput {
+            question: self.question,
+            framework: self.framework,
+            answer: &answer,
+            transcript: self.session.transcript(),
+            notes: self.session.notes.clone(),
+            seniority: self.session.seniority,
+        };
+        let mut interrupts = self.interrupts.clone();
+        interrupts.borrow_and_update();
+        let result = self.runtime.block_on(async {
+            tokio::select! {
+                biased;
+                _ = interrupts.changed() => None,
+                scored = scorer.score(&input) => Some(scored),
+            }
+        });
+        spinner.finish_and_clear();
+        let scored = match result {
+            None => {
+                self.out("Scoring cancelled; the interview goes on.");
+                return Ok(Flow::Continue);
+            }
+            Some(Err(e)) => {
+                eprintln!(
+                    "{}",
+                    self.style.red(&format!(
+                        "error: the LLM judge failed: {e}\nYour interview is saved. Try /done again, or `/done offline` to score it with the offline scorer."
+                    ))
+                );
+                return Ok(Flow::Continue);
+            }
+            Some(Ok(scored)) => scored,
+        };
+        let mut card = scored.card;
+        card.signals = Some(self.session.signals());
+        self.session.scorecard = Some(card.clone());
+        self.session.finished_at = Some(now);
+        self.save()?;
+
+        let report = report::model::build(
+            &card,
+            self.question,
+            self.framework,
+            Some(&self.session),
+            &answer,
+            &self.session.id,
+            now,
+        );
+        let path = self.store.report_path(&self.session.id, "md");
+        store::write_atomic(&path, report::markdown::render(&report).as_bytes())?;
+
+        self.out("");
+        self.out(&format!(
+            "{} {:.1} / 100 — {} (scored by the {})",
+            self.style.bold("Overall"),
+            card.overall,
+            card.band.label(),
+            card.scorer.describe()
+        ));
+        for stage in &card.stages {
+            let title = self
+                .framework
+                .stage(&stage.id)
+                .map_or(stage.id.as_str(), |s| s.title.as_str());
+            self.out(&format!(
+                "  {title:<26} {:>5.1}  {}",
+                stage.score,
+                report::text::bar(stage.score)
+            ));
+        }
+        self.out(&format!("Report: {}", path.display()));
+        Ok(Flow::Exit(Exit::Finished { report: path }))
+    }
+}

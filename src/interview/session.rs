@@ -1,0 +1,314 @@
+//! A practice session: the question, the settings, every turn with its stage and time, the
+//! clock of each stage, hints used, the interviewer's private notes and, at the end, the
+//! scorecard. This is what is autosaved after every turn and what `resume` restores.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::bank::{Question, Seniority};
+use crate::framework::{Framework, Kind};
+use crate::scoring::scorecard::{QuestionRef, Signals};
+use crate::scoring::{Answer, Scorecard, Section};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Scripted interviewer and offline scorer.
+    Offline,
+    /// LLM interviewer and judge.
+    Llm,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Offline => "offline",
+            Mode::Llm => "llm",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Speaker {
+    Candidate,
+    Interviewer,
+}
+
+/// What a turn is, for reports and for signals such as clarifying questions asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnKind {
+    /// The candidate explains part of their answer.
+    Answer,
+    /// The candidate asks the interviewer something.
+    Question,
+    /// The interviewer opens the interview or a stage.
+    Opening,
+    /// The interviewer answers a clarifying question.
+    Clarification,
+    /// The interviewer probes with a follow-up.
+    Followup,
+    /// The interviewer steers: designing too early, or a stage running long.
+    Nudge,
+    /// A hint the candidate asked for.
+    Hint,
+    /// Any other interviewer reply.
+    Reply,
+}
+
+/// How a turn reached us. Typed today; spoken turns (transcribed through the endpoint) will
+/// carry their audio metadata here, so pace and filler-word metrics can be computed later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum TurnSource {
+    #[default]
+    Typed,
+    Audio {
+        /// Length of the recording.
+        duration_ms: u64,
+        /// The model that transcribed it.
+        transcriber: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    pub at: DateTime<Utc>,
+    pub stage: String,
+    pub speaker: Speaker,
+    pub kind: TurnKind,
+    pub text: String,
+    #[serde(default)]
+    pub source: TurnSource,
+    /// The reply was cut off (Ctrl-C or a broken stream).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageClock {
+    pub id: String,
+    pub budget_secs: u64,
+    pub spent_ms: u64,
+    pub hints_used: u32,
+    /// Whether the interviewer already told the candidate this stage is over time.
+    #[serde(default)]
+    pub overtime_nudged: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub schema_version: u32,
+    pub id: String,
+    pub question: QuestionRef,
+    pub kind: Kind,
+    pub mode: Mode,
+    /// Interviewer and judge models (LLM mode).
+    pub model: Option<String>,
+    pub judge_model: Option<String>,
+    pub seniority: Option<Seniority>,
+    pub minutes: u32,
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub stage_index: usize,
+    pub stages: Vec<StageClock>,
+    pub turns: Vec<Turn>,
+    /// The interviewer's private notes: never shown during the interview, given to the judge.
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// Whether the "designing during requirements" nudge was already given.
+    #[serde(default)]
+    pub requirements_nudged: bool,
+    pub scorecard: Option<Scorecard>,
+    /// Until when the current stage's clock has been counted. Not saved: time spent away
+    /// (between a quit or crash and a resume) is not counted.
+    #[serde(skip)]
+    clock_mark: Option<DateTime<Utc>>,
+}
+
+impl Session {
+    pub fn new(
+        id: String,
+        question: &Question,
+        framework: &Framework,
+        mode: Mode,
+        models: (Option<String>, Option<String>),
+        minutes: u32,
+        now: DateTime<Utc>,
+    ) -> Session {
+        let budgets = framework.budgets(f64::from(minutes));
+        Session {
+            schema_version: SCHEMA_VERSION,
+            id,
+            question: QuestionRef::from(question),
+            kind: question.kind,
+            mode,
+            model: models.0,
+            judge_model: models.1,
+            seniority: None,
+            minutes,
+            started_at: now,
+            updated_at: now,
+            finished_at: None,
+            stage_index: 0,
+            stages: framework
+                .stages
+                .iter()
+                .zip(budgets)
+                .map(|(s, b)| StageClock {
+                    id: s.id.clone(),
+                    budget_secs: b.as_secs(),
+                    spent_ms: 0,
+                    hints_used: 0,
+                    overtime_nudged: false,
+                })
+                .collect(),
+            turns: Vec::new(),
+            notes: Vec::new(),
+            requirements_nudged: false,
+            scorecard: None,
+            clock_mark: Some(now),
+        }
+    }
+
+    /// A readable, sortable, unique-enough id: `20261127-231502-url-shortener`.
+    pub fn make_id(question_id: &str, now: DateTime<Utc>) -> String {
+        format!("{}-{question_id}", now.format("%Y%m%d-%H%M%S"))
+    }
+
+    /// Called after loading from disk: the clock restarts now.
+    pub fn after_load(&mut self) {
+        self.clock_mark = None;
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.finished_at.is_some()
+    }
+
+    pub fn stage(&self) -> &StageClock {
+        &self.stages[self.stage_index]
+    }
+
+    /// Adds the time since the last tick to the current stage.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        if let Some(mark) = self.clock_mark {
+            let elapsed = (now - mark).num_milliseconds().max(0) as u64;
+            self.stages[self.stage_index].spent_ms += elapsed;
+        }
+        self.clock_mark = Some(now);
+        self.updated_at = now;
+    }
+
+    /// Seconds spent in the current stage, including time since the last tick.
+    pub fn stage_elapsed_secs(&self, now: DateTime<Utc>) -> u64 {
+        let pending = self
+            .clock_mark
+            .map_or(0, |m| (now - m).num_milliseconds().max(0) as u64);
+        (self.stage().spent_ms + pending) / 1000
+    }
+
+    pub fn total_elapsed_secs(&self, now: DateTime<Utc>) -> u64 {
+        let pending = self
+            .clock_mark
+            .map_or(0, |m| (now - m).num_milliseconds().max(0) as u64);
+        (self.stages.iter().map(|s| s.spent_ms).sum::<u64>() + pending) / 1000
+    }
+
+    /// Moves to stage `index`, counting the time so far against the stage being left.
+    pub fn go_to_stage(&mut self, index: usize, now: DateTime<Utc>) {
+        self.tick(now);
+        self.stage_index = index.min(self.stages.len() - 1);
+    }
+
+    pub fn push(
+        &mut self,
+        speaker: Speaker,
+        kind: TurnKind,
+        text: impl Into<String>,
+        now: DateTime<Utc>,
+    ) {
+        self.tick(now);
+        let stage = self.stage().id.clone();
+        self.turns.push(Turn {
+            at: now,
+            stage,
+            speaker,
+            kind,
+            text: text.into(),
+            source: TurnSource::Typed,
+            interrupted: false,
+        });
+    }
+
+    /// The candidate's words grouped by the stage they were said in: what gets scored.
+    pub fn answer(&self) -> Answer {
+        let mut sections: Vec<Section> = Vec::new();
+        for clock in &self.stages {
+            let text: Vec<&str> = self
+                .turns
+                .iter()
+                .filter(|t| t.speaker == Speaker::Candidate && t.stage == clock.id)
+                .map(|t| t.text.as_str())
+                .collect();
+            if !text.is_empty() {
+                sections.push(Section {
+                    stage: Some(clock.id.clone()),
+                    text: text.join("\n"),
+                });
+            }
+        }
+        Answer { sections }
+    }
+
+    /// The transcript as the judge reads it: both voices, each turn labelled with its stage.
+    pub fn transcript(&self) -> String {
+        self.turns
+            .iter()
+            .map(|t| {
+                let who = match t.speaker {
+                    Speaker::Candidate => "Candidate",
+                    Speaker::Interviewer => "Interviewer",
+                };
+                format!("[{}] {who}: {}", t.stage, t.text)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Communication signals for the scorecard and report.
+    pub fn signals(&self) -> Signals {
+        Signals {
+            clarifying_questions: self
+                .turns
+                .iter()
+                .filter(|t| t.speaker == Speaker::Candidate && t.kind == TurnKind::Question)
+                .count() as u32,
+            hints_used: self.stages.iter().map(|s| s.hints_used).sum(),
+            seconds_per_stage: self
+                .stages
+                .iter()
+                .map(|s| (s.id.clone(), s.spent_ms / 1000))
+                .collect(),
+        }
+    }
+
+    /// One line for lists: id, question, state.
+    pub fn summary_line(&self) -> String {
+        format!(
+            "{}  #{} {}  ({}, {} turns{})",
+            self.id,
+            self.question.number,
+            self.question.id,
+            self.started_at.format("%Y-%m-%d %H:%M"),
+            self.turns
+                .iter()
+                .filter(|t| t.speaker == Speaker::Candidate)
+                .count(),
+            if self.is_finished() { ", finished" } else { "" }
+        )
+    }
+}

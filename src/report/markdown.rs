@@ -1,0 +1,154 @@
+//! The Markdown report: readable as plain text, renders well anywhere Markdown does.
+
+use std::fmt::Write as _;
+
+use crate::report::model::Report;
+use crate::ui;
+
+/// Escapes text for a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Quotes text as a Markdown blockquote, line by line.
+fn quote(text: &str, indent: &str) -> String {
+    text.lines()
+        .map(|l| format!("{indent}> {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn render(r: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Interview report: {}\n", r.question_title);
+    s.push_str("| | |\n|---|---|\n");
+    let _ = writeln!(
+        s,
+        "| Question | #{} `{}` ({}, {}) |",
+        r.question_number, r.question_id, r.level, r.kind
+    );
+    let _ = writeln!(s, "| Date | {} |", r.date.format("%Y-%m-%d %H:%M UTC"));
+    let _ = writeln!(s, "| Mode | {} |", r.mode);
+    let _ = writeln!(s, "| Scorer | {} |", r.scorer_label);
+    if let Some(d) = r.duration_secs {
+        let _ = writeln!(s, "| Duration | {} |", ui::clock(d));
+    }
+    let _ = writeln!(s, "| Source | `{}` |\n", cell(&r.source));
+
+    let _ = writeln!(s, "## Overall: {:.1} / 100 — {}\n", r.overall, r.band_label);
+    s.push_str(
+        "| Stage | Score | Time used / budget | Hints | Words |\n|---|---:|---:|---:|---:|\n",
+    );
+    for st in &r.stages {
+        let score = st.score.map_or("–".to_owned(), |v| format!("{v:.1}"));
+        let time = match (st.spent_secs, st.budget_secs) {
+            (Some(spent), Some(budget)) => format!("{} / {}", ui::clock(spent), ui::clock(budget)),
+            _ => "–".to_owned(),
+        };
+        let hints = st.hints.map_or("–".to_owned(), |h| h.to_string());
+        let _ = writeln!(
+            s,
+            "| {} | {score} | {time} | {hints} | {} |",
+            st.title, st.words
+        );
+    }
+
+    s.push_str("\n## Rubric checklist\n");
+    let mut current = "";
+    for item in &r.checklist {
+        if item.stage_title != current {
+            current = &item.stage_title;
+            let _ = writeln!(s, "\n### {current}\n");
+        }
+        let _ = writeln!(
+            s,
+            "- {} **{}** (weight {}, {}): {}",
+            item.mark,
+            item.id,
+            item.weight,
+            item.verdict.as_str(),
+            item.point
+        );
+        if let Some(e) = &item.evidence {
+            let _ = writeln!(s, "{}", quote(e, "  "));
+        }
+    }
+
+    let by_model = if r.feedback_is_model_output {
+        format!(
+            "\n_Written by the {}; model output, not verified._\n",
+            r.scorer_label
+        )
+    } else {
+        String::new()
+    };
+    if !r.strengths.is_empty() {
+        let _ = writeln!(s, "\n## Strengths\n{by_model}");
+        for line in &r.strengths {
+            let _ = writeln!(s, "- {line}");
+        }
+    }
+    if !r.improvements.is_empty() {
+        let _ = writeln!(s, "\n## Improvements\n{by_model}");
+        for line in &r.improvements {
+            let _ = writeln!(s, "- {line}");
+        }
+    }
+    if !r.missed.is_empty() {
+        s.push_str("\n## What the reference answer covers that you missed\n\n");
+        for m in &r.missed {
+            let _ = writeln!(s, "- {}", m.point);
+            if let Some(reference) = &m.reference {
+                let _ = writeln!(s, "{}", quote(reference, "  "));
+            }
+        }
+    }
+
+    s.push_str("\n## Communication\n\n");
+    if let Some(q) = r.communication.clarifying_questions {
+        let _ = writeln!(s, "- Clarifying questions asked: {q}");
+    }
+    if let Some(h) = r.communication.hints_used {
+        let _ = writeln!(s, "- Hints used: {h}");
+    }
+    let _ = writeln!(
+        s,
+        "- Words: {} (per stage in the table above)",
+        r.communication.total_words
+    );
+    if r.communication.filler_words.is_empty() {
+        s.push_str("- Filler words: none\n");
+    } else {
+        let list: Vec<String> = r
+            .communication
+            .filler_words
+            .iter()
+            .map(|(w, n)| format!("\"{w}\" ×{n}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "- Filler words: {} ({})",
+            r.communication.filler_total,
+            list.join(", ")
+        );
+    }
+
+    if !r.flags.is_empty() {
+        s.push_str("\n## Flags\n\n");
+        for f in &r.flags {
+            let _ = writeln!(s, "- `{}`: {}", f.flag, f.meaning);
+        }
+    }
+
+    s.push_str("\n## Appendix: transcript\n");
+    let mut stage = "";
+    for line in &r.transcript {
+        if line.stage_title != stage {
+            stage = &line.stage_title;
+            let _ = writeln!(s, "\n### {stage}\n");
+        }
+        let cut = if line.interrupted { " _(cut off)_" } else { "" };
+        let _ = writeln!(s, "**{}**{cut}:\n{}\n", line.speaker, quote(&line.text, ""));
+    }
+    s
+}

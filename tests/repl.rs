@@ -1,0 +1,590 @@
+//! The practice REPL through the real binary: a scripted session over piped stdin covering
+//! every command, the offline interviewer's behaviour, autosave under SIGKILL and resume, a
+//! real terminal (PTY), and the LLM interviewer against a mock server (streaming, private
+//! notes, Ctrl-C cancelling a reply).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::Sandbox;
+use common::mock::{MockServer, Reply};
+use predicates::prelude::*;
+use serde_json::{Value, json};
+
+fn sessions(sandbox: &Sandbox) -> Vec<PathBuf> {
+    let dir = sandbox.path().join("data/rehearse/sessions");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    files.sort();
+    files
+}
+
+fn load(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn candidate_turns(session: &Value) -> Vec<String> {
+    session["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["speaker"] == "candidate")
+        .map(|t| t["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_scripted_session_uses_every_command_and_ends_with_a_report() {
+    let sandbox = Sandbox::new();
+    let script = [
+        "How many new links per day?",
+        "Do we support emojis in codes?",
+        "We will put Redis in front of a Postgres database.",
+        "/hint",
+        "/hint",
+        "/hint",
+        "/hnt",
+        "/stage",
+        "/time",
+        "/question",
+        "/help",
+        "/back",
+        "/next",
+        "\"\"\"",
+        "100M links per day / 86,400 is about 1,160 writes per second,",
+        "and 10B redirects per day is about 116,000 reads per second.",
+        "\"\"\"",
+        "/next",
+        "/next",
+        "/next",
+        "/next",
+        "/next",
+        "/transcript",
+        "/done",
+    ]
+    .join("\n");
+    let out = sandbox
+        .cmd()
+        .args(["practice", "--question", "url-shortener"])
+        .write_stdin(format!("{script}\n"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "interviewing offline (no endpoint configured",
+        ));
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let expect = [
+        // The question, its stages and budgets, and how to get help.
+        "#31 Design a URL shortener like bit.ly",
+        "1. Requirements               05:00",
+        "/help lists commands",
+        "── Stage 1/6: Requirements (05:00) ──",
+        // A clarifying question answered from the question's facts.
+        "Plan for 100 million new short links per day",
+        // No fact matches: the interviewer asks what they would assume.
+        "What would you assume?",
+        // Designing during requirements is nudged.
+        "Hold on: before components and databases",
+        // Progressive hints, then none left.
+        "Hint 1/2:",
+        "Hint 2/2:",
+        "No more hints for this stage.",
+        // Unknown command: a suggestion, nothing recorded.
+        "Unknown command /hnt. Did you mean /hint? Nothing was recorded",
+        "Stage 1/6: Requirements. 00:",
+        "Total: 00:",
+        "This is the first stage.",
+        "── Stage 2/6: Capacity estimation (05:00) ──",
+        "── Stage 6/6: Trade-offs (05:00) ──",
+        "This is the last stage. /done finishes the interview",
+        "[Capacity estimation] You: 100M links per day / 86,400 is about 1,160 writes per second,",
+        "Overall ",
+        "scored by the offline scorer",
+        "Report: ",
+    ];
+    let mut from = 0;
+    for needle in expect {
+        match stdout[from..].find(needle) {
+            Some(at) => from += at + needle.len(),
+            None => panic!("{needle:?} not found (in order) in:\n{stdout}"),
+        }
+    }
+    for spec in [
+        "/next",
+        "/back",
+        "/stage",
+        "/hint",
+        "/time",
+        "/transcript",
+        "/question",
+        "/done",
+        "/quit",
+    ] {
+        assert!(stdout.contains(spec), "/help lists {spec}");
+    }
+
+    let files = sessions(&sandbox);
+    assert_eq!(files.len(), 1);
+    let session = load(&files[0]);
+    assert!(session["finished_at"].is_string());
+    assert_eq!(session["mode"], "offline");
+    let turns = candidate_turns(&session);
+    assert_eq!(
+        turns.len(),
+        4,
+        "commands and unknown commands are not turns: {turns:?}"
+    );
+    assert_eq!(
+        turns[3],
+        "100M links per day / 86,400 is about 1,160 writes per second,\nand 10B redirects per day is about 116,000 reads per second."
+    );
+    assert_eq!(session["stages"][0]["hints_used"], 2);
+    let card = &session["scorecard"];
+    assert_eq!(card["scorer"]["kind"], "offline");
+    assert_eq!(card["signals"]["clarifying_questions"], 2);
+    assert_eq!(card["signals"]["hints_used"], 2);
+    let estimation = card["rubric"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "traffic-math")
+        .unwrap();
+    assert_eq!(
+        estimation["verdict"], "covered",
+        "the multi-line estimate is scored in its stage"
+    );
+    let report = files[0].with_extension("md");
+    let markdown = std::fs::read_to_string(&report).unwrap();
+    assert!(stdout.contains(&report.display().to_string()));
+    assert!(markdown.starts_with("# Interview report: Design a URL shortener like bit.ly"));
+    assert!(markdown.contains("## Appendix: transcript"));
+}
+
+#[test]
+fn quit_saves_and_resume_continues_where_it_stopped() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args(["practice", "-q", "3"])
+        .write_stdin("A load balancer spreads requests across servers.\n/next\n/quit\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Continue with `rehearse resume"));
+    let before = load(&sessions(&sandbox)[0]);
+    assert!(before["finished_at"].is_null());
+    assert_eq!(before["stage_index"], 1);
+
+    sandbox
+        .cmd()
+        .arg("resume")
+        .write_stdin("Health checks take dead servers out of rotation.\n/done\n")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Resuming ")
+                .and(predicate::str::contains("stage 2/4 (How it works)")),
+        )
+        .stdout(predicate::str::contains("Report: "));
+    let after = load(&sessions(&sandbox)[0]);
+    assert!(after["finished_at"].is_string());
+    let turns = after["turns"].as_array().unwrap();
+    let last_candidate = turns
+        .iter()
+        .rev()
+        .find(|t| t["speaker"] == "candidate")
+        .unwrap();
+    assert_eq!(last_candidate["stage"], "mechanics");
+
+    // Nothing left to resume; an unknown id is a usage error.
+    sandbox
+        .cmd()
+        .arg("resume")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no unfinished session"));
+}
+
+#[test]
+fn an_unknown_session_id_lists_the_unfinished_ones() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args(["practice", "-q", "3"])
+        .write_stdin("/quit\n")
+        .assert()
+        .success();
+    let id = sessions(&sandbox)[0]
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    sandbox
+        .cmd()
+        .args(["resume", "20990101-nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no session \"20990101-nope\"; unfinished sessions:",
+        ))
+        .stderr(predicate::str::contains(id));
+}
+
+#[test]
+fn end_of_input_saves_like_quit() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args(["practice", "-q", "3"])
+        .write_stdin("A load balancer spreads requests.")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Saved to"));
+    let session = load(&sessions(&sandbox)[0]);
+    assert_eq!(
+        candidate_turns(&session),
+        ["A load balancer spreads requests."]
+    );
+}
+
+#[test]
+fn without_a_question_one_is_picked_within_the_filters() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args(["practice", "--level", "advanced", "--kind", "design"])
+        .write_stdin("/quit\n")
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::is_match(
+                r"Picked #\d+ [a-z0-9-]+ \(advanced design\): not practised before",
+            )
+            .unwrap(),
+        );
+    let session = load(&sessions(&sandbox)[0]);
+    assert_eq!(session["question"]["level"], "advanced");
+    assert_eq!(session["kind"], "design");
+    sandbox
+        .cmd()
+        .args(["practice", "--level", "basic", "--kind", "design"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no question matches level basic, kind design",
+        ));
+}
+
+#[test]
+fn minutes_scale_the_stage_budgets() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args(["practice", "-q", "31", "--minutes", "90"])
+        .write_stdin("/quit\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1. Requirements               10:00",
+        ));
+}
+
+/// A child process whose stdout is read on a thread, so tests can wait for output with a
+/// bound instead of sleeping.
+struct Live {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    output: mpsc::Receiver<Vec<u8>>,
+    seen: String,
+}
+
+impl Live {
+    fn spawn(sandbox: &Sandbox, args: &[&str], env: &[(&str, String)]) -> Live {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("rehearse"));
+        cmd.args(args)
+            .env_clear()
+            .env("HOME", sandbox.path().join("home"))
+            .env("XDG_CONFIG_HOME", sandbox.path().join("config"))
+            .env("XDG_DATA_HOME", sandbox.path().join("data"))
+            .current_dir(sandbox.work())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Live {
+            child,
+            stdin,
+            output: rx,
+            seen: String::new(),
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Waits (at most 20 s) until the output has contained `needle` `times` times.
+    fn wait_for(&mut self, needle: &str, times: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while self.seen.matches(needle).count() < times {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.output.recv_timeout(left) {
+                Ok(bytes) => self.seen.push_str(&String::from_utf8_lossy(&bytes)),
+                Err(_) => panic!(
+                    "timed out waiting for {needle:?} ×{times}; output so far:\n{}",
+                    self.seen
+                ),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_kill_loses_no_submitted_turn_and_the_session_resumes() {
+    let sandbox = Sandbox::new();
+    let mut live = Live::spawn(&sandbox, &["practice", "-q", "31"], &[]);
+    let turns = [
+        "Who are the users and how many links per day?",
+        "Links never expire and codes are seven characters.",
+        "Redirects should answer in under 20 ms.",
+    ];
+    for (i, turn) in turns.iter().enumerate() {
+        live.send(turn);
+        // /stage prints once the turn before it was handled (and saved).
+        live.send("/stage");
+        live.wait_for("Stage 1/6: Requirements.", i + 1);
+    }
+    live.child.kill().unwrap(); // SIGKILL
+    live.child.wait().unwrap();
+
+    let files = sessions(&sandbox);
+    assert_eq!(files.len(), 1);
+    let session = load(&files[0]);
+    assert_eq!(candidate_turns(&session), turns);
+    assert!(session["finished_at"].is_null());
+
+    sandbox
+        .cmd()
+        .arg("resume")
+        .write_stdin("/next\n100M per day / 86,400 is about 1,160 writes per second.\n/done\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Report: "));
+    let session = load(&files[0]);
+    assert_eq!(candidate_turns(&session).len(), 4);
+    assert!(session["scorecard"]["overall"].is_number());
+    assert!(files[0].with_extension("md").exists());
+}
+
+#[test]
+fn in_a_real_terminal_the_prompt_shows_stage_and_clock() {
+    let sandbox = Sandbox::new();
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("rehearse"));
+    cmd.args(["practice", "-q", "3"])
+        .env_clear()
+        .env("HOME", sandbox.path().join("home"))
+        .env("XDG_CONFIG_HOME", sandbox.path().join("config"))
+        .env("XDG_DATA_HOME", sandbox.path().join("data"))
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .current_dir(sandbox.work());
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("#3 ").unwrap();
+    // The terminal shows bytes; match the ASCII part of the prompt.
+    p.exp_regex(r"\[1/4 definition 00:0\d/03:00\] ").unwrap();
+    p.send_line("A load balancer spreads incoming requests over many servers.")
+        .unwrap();
+    p.exp_string("Interviewer").unwrap();
+    p.send_line("/hint").unwrap();
+    p.exp_string("Hint 1/").unwrap();
+    // Ctrl-C twice at an empty prompt offers to quit.
+    p.exp_regex(r"\[1/4 definition").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("press Ctrl-C again to quit").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("Quit now?").unwrap();
+    p.send_line("n").unwrap();
+    p.exp_regex(r"\[1/4 definition").unwrap();
+    // Ctrl-D saves and quits.
+    p.send_control('d').unwrap();
+    p.exp_string("Saved to").unwrap();
+    p.exp_eof().unwrap();
+    let session = load(&sessions(&sandbox)[0]);
+    assert_eq!(
+        candidate_turns(&session),
+        ["A load balancer spreads incoming requests over many servers."]
+    );
+    assert_eq!(session["stages"][0]["hints_used"], 1);
+}
+
+// ---- the LLM interviewer, against a mock server ----
+
+fn interviewer_and_judge(req: &common::mock::Recorded, _: usize) -> Reply {
+    let body = req.json();
+    if body["stream"] == true {
+        return Reply::sse(
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"How many users do you expect?\\n[[no\"}}]}\n\n\
+             data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tes]] Asked nothing about scale yet.\"}}]}\n\n\
+             data: [DONE]\n\n",
+            17,
+        );
+    }
+    let ids = body["response_format"]["json_schema"]["schema"]["properties"]["items"]["items"]["properties"]["id"]["enum"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let items: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({"id": id, "verdict": "missing", "evidence": ""}))
+        .collect();
+    Reply::completion(&json!({"items": items, "strengths": [], "improvements": ["Ask about scale."], "injection_attempt": false}).to_string())
+}
+
+#[test]
+fn the_llm_interviewer_streams_replies_and_keeps_its_notes_private() {
+    let sandbox = Sandbox::new();
+    let server = MockServer::start(interviewer_and_judge);
+    let out = sandbox
+        .cmd()
+        .env("REHEARSE_BASE_URL", server.url())
+        .env("REHEARSE_MODEL", "interviewer-model")
+        .args(["practice", "-q", "31"])
+        .write_stdin("I'd put Redis in front of a Postgres database.\n/done\n")
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("Interviewer › How many users do you expect?"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("[[notes]]") && !stdout.contains("Asked nothing about scale"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("scored by the LLM judge (interviewer-model)"),
+        "{stdout}"
+    );
+
+    let requests = server.requests();
+    let interviewer = requests
+        .iter()
+        .find(|r| r.json()["stream"] == true)
+        .unwrap()
+        .json();
+    let system = interviewer["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains("Plan for 100 million new short links per day"),
+        "facts keep clarifications consistent"
+    );
+    assert!(system.contains("Never give the answer away"));
+    assert!(
+        !system.contains("Code length follows from that count"),
+        "the reference answer is never in the interviewer's prompt"
+    );
+    assert!(
+        system.contains("choosing components before the requirements are clear"),
+        "the code-decided nudge reaches the model"
+    );
+    let last = interviewer["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        last["content"],
+        "I'd put Redis in front of a Postgres database."
+    );
+
+    let judge = requests
+        .iter()
+        .find(|r| r.json()["stream"] == false)
+        .unwrap()
+        .json();
+    assert!(
+        judge["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Asked nothing about scale yet."),
+        "the judge gets the notes"
+    );
+
+    let session = load(&sessions(&sandbox)[0]);
+    assert_eq!(session["mode"], "llm");
+    assert_eq!(
+        session["notes"],
+        json!(["[requirements] Asked nothing about scale yet."])
+    );
+    assert_eq!(
+        session["scorecard"]["scorer"],
+        json!({"kind": "llm", "model": "interviewer-model"})
+    );
+}
+
+#[test]
+fn ctrl_c_cancels_a_streaming_reply_and_keeps_what_arrived() {
+    let sandbox = Sandbox::new();
+    let partial =
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Interesting, tell me\"}}]}\n\n";
+    let server = MockServer::start(move |_, _| Reply::StreamThenHang {
+        pieces: vec![partial.as_bytes().to_vec()],
+    });
+    let mut live = Live::spawn(
+        &sandbox,
+        &["practice", "-q", "31"],
+        &[
+            ("REHEARSE_BASE_URL", server.url()),
+            ("REHEARSE_TIMEOUT_SECS", "600".into()),
+        ],
+    );
+    live.send("We need short links that never expire.");
+    live.wait_for("Interesting, tell me", 1);
+    let pid = live.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    live.wait_for("[interrupted]", 1);
+    let server = std::sync::Arc::new(server);
+    assert!(
+        server.wait_disconnect(Duration::from_secs(20)),
+        "the request was not cancelled"
+    );
+    live.send("/quit");
+    drop(live.stdin.take());
+    assert!(
+        live.child.wait().unwrap().success(),
+        "the REPL survives Ctrl-C"
+    );
+    let session = load(&sessions(&sandbox)[0]);
+    let last = session["turns"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["speaker"], "interviewer");
+    assert_eq!(last["text"], "Interesting, tell me");
+    assert_eq!(last["interrupted"], true);
+}
