@@ -14,6 +14,7 @@ fn main() {
         ("QUESTIONS", "questions", "toml"),
         ("PROMPTS", "prompts", "jinja"),
         ("DATA", "data", "toml"),
+        ("TEMPLATES", "templates", "html"),
     ] {
         println!("cargo:rerun-if-changed={dir}");
         let mut files = Vec::new();

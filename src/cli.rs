@@ -84,6 +84,12 @@ pub enum Command {
     Config(ConfigArgs),
     /// Score written answers (files, or - for stdin) against a question's rubric.
     Score(ScoreArgs),
+    /// Write the report of a finished interview as Markdown, HTML or JSON.
+    Report(ReportArgs),
+    /// List past interviews with their scores.
+    History(HistoryArgs),
+    /// Progress per level and topic, weakest topics, and what to practise next.
+    Stats(StatsArgs),
     /// Check that the configured endpoint can play interviewer and judge.
     Doctor,
     /// Print a shell completion script.
@@ -193,9 +199,78 @@ pub struct ScoreArgs {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
 
+    /// Also write one report per answer into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+
+    /// Format of the reports written with --report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md, requires = "report")]
+    pub report_format: ReportFormat,
+
     /// Answer files (Markdown or text, up to 1 MB each); `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Html,
+    Json,
+}
+
+impl ReportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Md => "md",
+            ReportFormat::Html => "html",
+            ReportFormat::Json => "json",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Session id or unique prefix (see `rehearse history`); default: the latest finished one.
+    pub session: Option<String>,
+
+    /// The most recent finished interview.
+    #[arg(long, conflicts_with = "session")]
+    pub latest: bool,
+
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+    pub format: ReportFormat,
+
+    /// Where to write it (`-` for stdout); default: next to the session.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    Table,
+    Json,
+    /// A self-contained page charting scores over time (write it with -o).
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    pub format: StatsFormat,
+
+    /// Write to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -152,8 +152,13 @@ impl Store {
         self.find_in(&sessions, query, &unfinished)
     }
 
-    /// Any session (finished or not) by id or unique prefix.
+    /// Any session (finished or not) by id or unique prefix. A session file that exists but
+    /// cannot be read is reported as such, not as missing.
     pub fn find(&self, query: &str) -> Result<Session, StoreError> {
+        let exact = self.session_path(query);
+        if exact.is_file() {
+            return load_file(&exact);
+        }
         let sessions = self.sessions()?;
         let unfinished: Vec<&Session> = sessions.iter().filter(|s| !s.is_finished()).collect();
         self.find_in(&sessions, query, &unfinished)

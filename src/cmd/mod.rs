@@ -4,9 +4,12 @@
 mod completions;
 mod config;
 mod doctor;
+mod history;
 mod practice;
 mod questions;
+pub mod report;
 mod score;
+mod stats;
 
 use std::io::Write;
 
@@ -33,6 +36,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Completions { shell }) => completions::run(shell),
         Some(Command::Config(args)) => config::run(&load_config(&global)?, &args),
         Some(Command::Doctor) => doctor::run(&load_config(&global)?),
+        Some(Command::Report(args)) => {
+            let config = load_config(&global)?;
+            let bank = load_bank(&config)?;
+            report::run(&config, &bank, &args)
+        }
+        Some(Command::History(args)) => history::run(&load_config(&global)?, &args),
+        Some(Command::Stats(args)) => {
+            let config = load_config(&global)?;
+            let bank = load_bank(&config)?;
+            stats::run(&config, &bank, &args)
+        }
         Some(Command::Score(args)) => {
             let config = load_config(&global)?;
             let bank = load_bank(&config)?;
@@ -124,6 +138,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
                 store,
                 crate::store::StoreError::NotFound { .. }
                     | crate::store::StoreError::NothingToResume
+                    | crate::store::StoreError::Corrupt { .. }
             )
         {
             return exit::USAGE;

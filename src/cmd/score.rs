@@ -108,6 +108,18 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> anyhow::Result<()>
 
     let results = score_all(&scorer, question, framework, &inputs, args)?;
 
+    if let Some(dir) = &args.report {
+        write_reports(
+            dir,
+            args.report_format,
+            question,
+            framework,
+            &inputs,
+            &results,
+            &mut stderr,
+        )?;
+    }
+
     let mut out = std::io::stdout().lock();
     let style = Style::for_stdout(config.no_color, args.format == ScoreFormat::Json);
     let mut failures = 0;
@@ -168,6 +180,52 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> anyhow::Result<()>
 }
 
 type Outcome = Option<Result<Scored, crate::llm::LlmError>>;
+
+/// One report per scored answer in `dir`, named after the answer file (`stdin` for `-`).
+fn write_reports(
+    dir: &Path,
+    format: crate::cli::ReportFormat,
+    question: &Question,
+    framework: &Framework,
+    inputs: &[(String, Result<String, String>)],
+    results: &[Outcome],
+    stderr: &mut impl Write,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create report directory {}: {e}", dir.display()))?;
+    let now = chrono::Utc::now();
+    let mut used: Vec<String> = Vec::new();
+    for ((name, text), result) in inputs.iter().zip(results) {
+        let (Ok(text), Some(Ok(scored))) = (text, result) else {
+            continue;
+        };
+        let stem = Path::new(name)
+            .file_stem()
+            .map_or("answer".to_owned(), |s| s.to_string_lossy().into_owned());
+        let mut file = stem.clone();
+        let mut n = 2;
+        while used.contains(&file) {
+            file = format!("{stem}-{n}");
+            n += 1;
+        }
+        used.push(file.clone());
+        let answer = Answer::from_text(text, framework);
+        let model = crate::report::model::build(
+            &scored.card,
+            question,
+            framework,
+            None,
+            &answer,
+            name,
+            now,
+        );
+        let rendered = super::report::render(format, &model, &scored.card, None, Some(text));
+        let path = dir.join(format!("{file}.{}", format.extension()));
+        crate::store::write_atomic(&path, rendered.as_bytes())?;
+        writeln!(stderr, "report: {}", path.display())?;
+    }
+    Ok(())
+}
 
 /// Scores every readable input; `None` marks inputs that could not be read. Results keep input
 /// order whatever order they finish in.

@@ -720,6 +720,10 @@ impl<'a> Repl<'a> {
             ));
         }
         self.out(&format!("Report: {}", path.display()));
+        self.out(&self.style.dim(&format!(
+            "As a web page: rehearse report {} --format html",
+            self.session.id
+        )));
         Ok(Flow::Exit(Exit::Finished { report: path }))
     }
 }

@@ -10,9 +10,15 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// Quotes text as a Markdown blockquote, line by line.
+/// Candidate and model text, made inert for Markdown viewers that render inline HTML.
+fn inert(text: &str) -> String {
+    text.replace('<', "&lt;")
+}
+
+/// Quotes text as a Markdown blockquote, line by line, with inline HTML made inert.
 fn quote(text: &str, indent: &str) -> String {
-    text.lines()
+    inert(text)
+        .lines()
         .map(|l| format!("{indent}> {l}"))
         .collect::<Vec<_>>()
         .join("\n")
@@ -85,13 +91,13 @@ pub fn render(r: &Report) -> String {
     if !r.strengths.is_empty() {
         let _ = writeln!(s, "\n## Strengths\n{by_model}");
         for line in &r.strengths {
-            let _ = writeln!(s, "- {line}");
+            let _ = writeln!(s, "- {}", inert(line));
         }
     }
     if !r.improvements.is_empty() {
         let _ = writeln!(s, "\n## Improvements\n{by_model}");
         for line in &r.improvements {
-            let _ = writeln!(s, "- {line}");
+            let _ = writeln!(s, "- {}", inert(line));
         }
     }
     if !r.missed.is_empty() {
@@ -123,7 +129,7 @@ pub fn render(r: &Report) -> String {
             .communication
             .filler_words
             .iter()
-            .map(|(w, n)| format!("\"{w}\" ×{n}"))
+            .map(|f| format!("\"{}\" ×{}", f.word, f.count))
             .collect();
         let _ = writeln!(
             s,

@@ -1,7 +1,11 @@
-//! Presenting scorecards: the terminal scorecard, and reports in Markdown, HTML and JSON.
+//! Presenting scorecards: the terminal scorecard, reports in Markdown, HTML and JSON, and
+//! progress statistics across sessions.
 
+pub mod html;
+pub mod json;
 pub mod markdown;
 pub mod model;
+pub mod stats;
 pub mod text;
 
 pub use model::Report;

@@ -49,12 +49,18 @@ pub struct TranscriptLine {
     pub interrupted: bool,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Filler {
+    pub word: String,
+    pub count: usize,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Communication {
     pub clarifying_questions: Option<u32>,
     pub hints_used: Option<u32>,
     pub total_words: usize,
-    pub filler_words: Vec<(String, usize)>,
+    pub filler_words: Vec<Filler>,
     pub filler_total: usize,
 }
 
@@ -108,6 +114,25 @@ const FILLERS: &[&str] = &[
     "i guess",
 ];
 
+/// Words before "kind of" / "sort of" that make it a real phrase ("what kind of data").
+const DETERMINERS: &[&str] = &[
+    "what",
+    "which",
+    "this",
+    "that",
+    "a",
+    "the",
+    "any",
+    "some",
+    "same",
+    "every",
+    "each",
+    "one",
+    "no",
+    "another",
+    "different",
+];
+
 /// Counts of each filler in `text` (whole words, case-insensitive), most frequent first.
 pub fn filler_counts(text: &str) -> Vec<(String, usize)> {
     let words: Vec<String> = text
@@ -121,7 +146,13 @@ pub fn filler_counts(text: &str) -> Vec<(String, usize)> {
             let phrase: Vec<&str> = f.split(' ').collect();
             let n = words
                 .windows(phrase.len())
-                .filter(|w| w.iter().zip(&phrase).all(|(a, b)| a == b))
+                .enumerate()
+                .filter(|(i, w)| {
+                    w.iter().zip(&phrase).all(|(a, b)| a == b)
+                        && !(matches!(*f, "kind of" | "sort of")
+                            && i.checked_sub(1)
+                                .is_some_and(|p| DETERMINERS.contains(&words[p].as_str())))
+                })
                 .count();
             ((*f).to_owned(), n)
         })
@@ -274,7 +305,10 @@ pub fn build(
             hints_used: card.signals.as_ref().map(|s| s.hints_used),
             total_words: words(&candidate_text),
             filler_total: fillers.iter().map(|(_, n)| n).sum(),
-            filler_words: fillers,
+            filler_words: fillers
+                .into_iter()
+                .map(|(word, count)| Filler { word, count })
+                .collect(),
         },
         flags: card
             .flags

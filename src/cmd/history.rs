@@ -1,0 +1,103 @@
+//! `rehearse history`: past interviews, newest first. A broken session file is reported by
+//! name and the rest are still listed.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::cli::{HistoryArgs, ListFormat};
+use crate::config::Config;
+use crate::store::{Entry, Store};
+use crate::ui::{Style, Table};
+
+#[derive(Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    started_at: chrono::DateTime<chrono::Utc>,
+    question: &'a str,
+    number: u32,
+    level: crate::bank::Level,
+    mode: &'a str,
+    scorer: Option<String>,
+    overall: Option<f64>,
+    band: Option<&'a str>,
+    finished: bool,
+}
+
+pub fn run(config: &Config, args: &HistoryArgs) -> anyhow::Result<()> {
+    let store = Store::new(config.home.value.clone());
+    let entries = store.entries()?;
+    let mut broken = 0;
+    let mut rows = Vec::new();
+    for entry in &entries {
+        match entry {
+            Entry::Ok(s) => rows.push(Row {
+                id: &s.id,
+                started_at: s.started_at,
+                question: &s.question.id,
+                number: s.question.number,
+                level: s.question.level,
+                mode: s.mode.as_str(),
+                scorer: s.scorecard.as_ref().map(|c| c.scorer.describe()),
+                overall: s.scorecard.as_ref().map(|c| c.overall),
+                band: s.scorecard.as_ref().map(|c| c.band.as_str()),
+                finished: s.is_finished(),
+            }),
+            Entry::Broken { error, .. } => {
+                broken += 1;
+                writeln!(std::io::stderr(), "error: {error}")?;
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)?;
+        }
+        ListFormat::Table => {
+            if rows.is_empty() {
+                writeln!(
+                    out,
+                    "No interviews yet: start one with `rehearse practice`."
+                )?;
+            } else {
+                let mut table = Table::new(&[
+                    "DATE", "SESSION", "QUESTION", "LEVEL", "MODE", "SCORER", "OVERALL", "BAND",
+                    "STATUS",
+                ])
+                .align_right(6);
+                for r in &rows {
+                    table.row(vec![
+                        r.started_at.format("%Y-%m-%d %H:%M").to_string(),
+                        r.id.to_owned(),
+                        format!("#{} {}", r.number, r.question),
+                        r.level.to_string(),
+                        r.mode.to_owned(),
+                        r.scorer.clone().unwrap_or_else(|| "–".into()),
+                        r.overall.map_or("–".into(), |o| format!("{o:.1}")),
+                        r.band.unwrap_or("–").to_owned(),
+                        if r.finished {
+                            "finished".into()
+                        } else {
+                            "unfinished".into()
+                        },
+                    ]);
+                }
+                out.write_all(
+                    table
+                        .render(Style::for_stdout(config.no_color, false))
+                        .as_bytes(),
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    if broken > 0 {
+        return Err(super::Usage(format!(
+            "{broken} session file(s) could not be read; the others are listed above"
+        ))
+        .into());
+    }
+    Ok(())
+}

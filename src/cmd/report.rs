@@ -1,0 +1,89 @@
+//! `rehearse report`: the report of a finished interview, as Markdown, HTML or JSON.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::bank::Bank;
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::config::Config;
+use crate::interview::Session;
+use crate::report;
+use crate::scoring::Scorecard;
+use crate::store::{self, Store};
+
+/// Renders a report in `format`. `session` is present for interviews; `written` holds the
+/// text of a written answer (for the JSON form).
+pub fn render(
+    format: ReportFormat,
+    model: &report::Report,
+    card: &Scorecard,
+    session: Option<&Session>,
+    written: Option<&str>,
+) -> String {
+    match format {
+        ReportFormat::Md => report::markdown::render(model),
+        ReportFormat::Html => report::html::render(model),
+        ReportFormat::Json => report::json::render(model, card, session, written),
+    }
+}
+
+/// Writes `text` to `output` (`-` is stdout), atomically for files.
+pub fn write_output(output: &Path, text: &str) -> anyhow::Result<Option<std::path::PathBuf>> {
+    if output == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        return Ok(None);
+    }
+    store::write_atomic(output, text.as_bytes())?;
+    Ok(Some(output.to_path_buf()))
+}
+
+pub fn run(config: &Config, bank: &Bank, args: &ReportArgs) -> anyhow::Result<()> {
+    let store = Store::new(config.home.value.clone());
+    let session = match &args.session {
+        Some(query) => store.find(query)?,
+        None => store
+            .sessions()?
+            .into_iter()
+            .find(Session::is_finished)
+            .ok_or_else(|| {
+                super::Usage(
+                    "no finished interview yet: finish one with /done, or name a session".into(),
+                )
+            })?,
+    };
+    let Some(card) = &session.scorecard else {
+        return Err(super::Usage(format!(
+            "session {} is not finished yet; continue it with `rehearse resume {}` and finish with /done",
+            session.id, session.id
+        ))
+        .into());
+    };
+    let question = bank.find(&session.question.id).map_err(|_| {
+        super::Usage(format!(
+            "session {} is about question \"{}\", which is not in the bank (was it in a --questions directory?)",
+            session.id, session.question.id
+        ))
+    })?;
+    let framework = bank.frameworks().get(question.kind);
+    let date = session.finished_at.unwrap_or(session.updated_at);
+    let model = report::model::build(
+        card,
+        question,
+        framework,
+        Some(&session),
+        &session.answer(),
+        &session.id,
+        date,
+    );
+    let text = render(args.format, &model, card, Some(&session), None);
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| store.report_path(&session.id, args.format.extension()));
+    if let Some(path) = write_output(&output, &text)? {
+        writeln!(std::io::stdout(), "{}", path.display())?;
+    }
+    Ok(())
+}
