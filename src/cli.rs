@@ -138,7 +138,7 @@ pub struct QuestionsArgs {
     #[arg(long, value_parser = parse_level)]
     pub level: Option<Level>,
 
-    /// Only questions with this topic (see the TOPICS column of --format json).
+    /// Only questions with this topic (the `topics` of `--format json`).
     #[arg(long)]
     pub topic: Option<String>,
 

@@ -105,7 +105,7 @@ pub enum ConfigError {
         origin: Source,
         problem: String,
     },
-    #[error("{path}:{line}: {message}", path = path.display())]
+    #[error("{}{}: {message}", path.display(), if *.line > 0 { format!(":{line}") } else { String::new() })]
     DotEnv {
         path: PathBuf,
         line: usize,
@@ -141,7 +141,19 @@ pub struct Config {
     pub no_color: bool,
     /// The config file consulted (it may not exist).
     pub config_file: Option<PathBuf>,
-    pub dotenv_file: Option<PathBuf>,
+}
+
+/// A URL fit for display: any `user:password@` part is replaced, so credentials embedded in
+/// a base URL never reach the screen, logs or error messages.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
 }
 
 pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
@@ -210,8 +222,12 @@ impl Config {
 
         let api_key = layers
             .lookup(&["REHEARSE_API_KEY", "OPENAI_API_KEY"])
-            .or_else(|| from_file(fc.api_key.clone()))
-            .map(|s| Setting::new(ApiKey::new(s.value), s.source));
+            .map(|s| Setting::new(ApiKey::new(s.value), s.source))
+            .or_else(|| {
+                fc.api_key
+                    .clone()
+                    .map(|k| Setting::new(k, Source::File(file_path.clone().unwrap_or_default())))
+            });
 
         let base_url = string(
             (flags.base_url.as_ref(), "--base-url"),
@@ -228,12 +244,13 @@ impl Config {
         });
         if let Some(url) = &base_url {
             let v = url.value.trim();
-            if !(v.starts_with("http://") || v.starts_with("https://"))
-                || v.len() <= "https://".len()
-            {
+            let rest = v
+                .strip_prefix("http://")
+                .or_else(|| v.strip_prefix("https://"));
+            if rest.is_none_or(|r| r.trim_matches('/').is_empty()) {
                 return Err(ConfigError::Invalid {
                     name: "base URL",
-                    value: url.value.clone(),
+                    value: redact_url(&url.value),
                     origin: url.source.clone(),
                     problem:
                         "expected an http:// or https:// URL such as http://localhost:11434/v1"
@@ -279,7 +296,10 @@ impl Config {
             match setting.value.trim().parse::<u64>() {
                 Ok(n) if range.contains(&n) => Ok(Setting::new(n, setting.source)),
                 _ => Err(ConfigError::Invalid {
-                    name: var,
+                    name: match setting.source {
+                        Source::Flag(flag) => flag,
+                        _ => var,
+                    },
                     value: setting.value,
                     origin: setting.source,
                     problem: format!("expected {what} from {} to {}", range.start(), range.end()),
@@ -388,7 +408,6 @@ impl Config {
             offline,
             no_color,
             config_file: file_path,
-            dotenv_file: dotenv.map(|(p, _)| p),
         })
     }
 
@@ -405,10 +424,6 @@ impl Config {
 
     pub fn question_dirs(&self) -> Vec<PathBuf> {
         self.questions.iter().map(|s| s.value.clone()).collect()
-    }
-
-    pub fn sessions_dir(&self) -> PathBuf {
-        self.home.value.join("sessions")
     }
 }
 
@@ -447,7 +462,7 @@ impl Layers<'_> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileConfig {
     pub base_url: Option<String>,
-    pub api_key: Option<String>,
+    pub api_key: Option<ApiKey>,
     pub model: Option<String>,
     pub judge_model: Option<String>,
     pub timeout_secs: Option<u64>,
@@ -470,7 +485,7 @@ impl FileConfig {
         let int = |key: &'static str, max: i64| t.opt_integer(key, 0..=max).map(|v| v as u64);
         let config = FileConfig {
             base_url: t.opt_string("base_url"),
-            api_key: t.opt_string("api_key"),
+            api_key: t.opt_string("api_key").map(ApiKey::new),
             model: t.opt_string("model"),
             judge_model: t.opt_string("judge_model"),
             timeout_secs: int("timeout_secs", 3600),
@@ -511,10 +526,10 @@ fn read_dotenv(path: &Path) -> Result<Option<HashMap<String, String>>, ConfigErr
     if !path.is_file() {
         return Ok(None);
     }
-    let iter = dotenvy::from_path_iter(path).map_err(|e| ConfigError::DotEnv {
+    let iter = dotenvy::from_path_iter(path).map_err(|_| ConfigError::DotEnv {
         path: path.to_path_buf(),
         line: 0,
-        message: e.to_string(),
+        message: "cannot open it".into(),
     })?;
     let mut vars = HashMap::new();
     for item in iter {
@@ -522,23 +537,41 @@ fn read_dotenv(path: &Path) -> Result<Option<HashMap<String, String>>, ConfigErr
             Ok((k, v)) => {
                 vars.insert(k, v);
             }
+            // Never echo the line: it may hold an API key.
             Err(dotenvy::Error::LineParse(line, _)) => {
+                let first = line.lines().next().unwrap_or_default().trim();
                 let text = std::fs::read_to_string(path).unwrap_or_default();
                 let number = text
                     .lines()
-                    .position(|l| l.trim() == line.trim())
+                    .position(|l| l.trim() == first)
                     .map_or(0, |i| i + 1);
+                let name = first
+                    .split('=')
+                    .next()
+                    .map(|n| n.trim().trim_start_matches("export ").trim())
+                    .filter(|n| {
+                        !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    });
+                let what = name.map_or("this line".to_owned(), |n| format!("the value of {n}"));
                 return Err(ConfigError::DotEnv {
                     path: path.to_path_buf(),
                     line: number,
-                    message: format!("cannot parse `{}` (expected NAME=value)", line.trim()),
+                    message: format!(
+                        "cannot parse {what} (expected NAME=value; check for an unclosed quote)"
+                    ),
                 });
             }
-            Err(e) => {
+            Err(dotenvy::Error::Io(e)) => {
+                return Err(ConfigError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                });
+            }
+            Err(_) => {
                 return Err(ConfigError::DotEnv {
                     path: path.to_path_buf(),
                     line: 0,
-                    message: e.to_string(),
+                    message: "cannot read it as NAME=value lines".into(),
                 });
             }
         }
@@ -739,6 +772,41 @@ mod tests {
         assert!(
             err.to_string()
                 .contains("expected an http:// or https:// URL"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn credentials_in_urls_are_never_shown() {
+        assert_eq!(
+            redact_url("https://user:tok@host.example/v1"),
+            "https://***@host.example/v1"
+        );
+        assert_eq!(
+            redact_url("http://127.0.0.1:8080/v1"),
+            "http://127.0.0.1:8080/v1"
+        );
+        assert_eq!(redact_url("http://a/x@y"), "http://a/x@y");
+    }
+
+    #[test]
+    fn short_hosts_are_valid_and_flags_are_named_in_errors() {
+        let c = resolve(
+            &Flags::default(),
+            &[("REHEARSE_BASE_URL", "http://a")],
+            &[],
+            FileConfig::default(),
+        );
+        assert_eq!(c.base_url.unwrap().value, "http://a");
+        let flags = Flags {
+            timeout_secs: Some(0),
+            ..Flags::default()
+        };
+        let err = Config::resolve(&flags, &env_of(&[]), None, None, Some(PathBuf::from("/d")))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("--timeout = \"0\" (flag --timeout)"),
             "{err}"
         );
     }

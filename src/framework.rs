@@ -55,6 +55,7 @@ pub struct Stage {
     pub opening: String,
 }
 
+/// The ordered stages of one kind of interview, with its default length.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Framework {
     pub kind: Kind,
@@ -66,6 +67,12 @@ pub struct Framework {
 impl Framework {
     pub fn stage(&self, id: &str) -> Option<&Stage> {
         self.stages.iter().find(|s| s.id == id)
+    }
+
+    /// The stage's title for people, or the id itself for a stage this framework lacks
+    /// (a session recorded under an older frameworks file).
+    pub fn stage_title<'a>(&'a self, id: &'a str) -> &'a str {
+        self.stage(id).map_or(id, |s| s.title.as_str())
     }
 
     pub fn stage_index(&self, id: &str) -> Option<usize> {

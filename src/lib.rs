@@ -15,5 +15,6 @@ pub mod prompts;
 pub mod report;
 pub mod scoring;
 pub mod store;
+pub mod strings;
 pub mod tomlread;
 pub mod ui;

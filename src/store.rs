@@ -1,6 +1,8 @@
 //! Where sessions and reports live, and how they are written: one JSON file per session under
-//! `$REHEARSE_HOME/sessions/`, replaced atomically (temp file in the same directory, fsync,
-//! rename, fsync the directory), so a crash or `kill -9` never leaves a half-written session.
+//! `$REHEARSE_HOME/sessions/` (`<id>.json`), replaced atomically (temp file in the same
+//! directory, fsync, rename, fsync the directory), so a crash or `kill -9` never leaves a
+//! half-written session. Reports sit next to their session as `<id>.report.<ext>`, a name no
+//! session file can have.
 
 use std::fs;
 use std::io::Write;
@@ -42,6 +44,16 @@ fn not_found_message(query: &str, unfinished: &[String]) -> String {
     }
 }
 
+/// Marks report files in the sessions directory.
+const REPORT_SUFFIX: &str = ".report.";
+
+fn is_session_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "json")
+        && !path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains(REPORT_SUFFIX))
+}
+
 /// The data directory and what is inside it.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -55,6 +67,7 @@ pub enum Entry {
 }
 
 impl Store {
+    /// A store rooted at the data directory (`$REHEARSE_HOME`).
     pub fn new(home: impl Into<PathBuf>) -> Store {
         Store { home: home.into() }
     }
@@ -67,9 +80,11 @@ impl Store {
         self.sessions_dir().join(format!("{id}.json"))
     }
 
-    /// Where a report of a session goes: next to it, with the format's extension.
+    /// Where a report of a session goes: next to it, as `<id>.report.<ext>`, so that even a
+    /// JSON report can never overwrite the session it describes.
     pub fn report_path(&self, id: &str, extension: &str) -> PathBuf {
-        self.sessions_dir().join(format!("{id}.{extension}"))
+        self.sessions_dir()
+            .join(format!("{id}{REPORT_SUFFIX}{extension}"))
     }
 
     /// Writes a session atomically.
@@ -96,7 +111,7 @@ impl Store {
         let mut paths: Vec<PathBuf> = read
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .filter(|p| is_session_file(p))
             .collect();
         paths.sort();
         let mut entries: Vec<Entry> = paths
@@ -141,15 +156,14 @@ impl Store {
     /// The session to resume: `query` as an exact id or unique prefix, or the latest
     /// unfinished one.
     pub fn find_resumable(&self, query: Option<&str>) -> Result<Session, StoreError> {
-        let sessions = self.sessions()?;
-        let unfinished: Vec<&Session> = sessions.iter().filter(|s| !s.is_finished()).collect();
-        let Some(query) = query else {
-            return unfinished
-                .first()
-                .map(|s| (*s).clone())
-                .ok_or(StoreError::NothingToResume);
-        };
-        self.find_in(&sessions, query, &unfinished)
+        match query {
+            Some(query) => self.find(query),
+            None => self
+                .sessions()?
+                .into_iter()
+                .find(|s| !s.is_finished())
+                .ok_or(StoreError::NothingToResume),
+        }
     }
 
     /// Any session (finished or not) by id or unique prefix. A session file that exists but
@@ -202,6 +216,23 @@ fn load_file(path: &Path) -> Result<Session, StoreError> {
         path: path.to_path_buf(),
         detail: e.to_string(),
     })?;
+    let corrupt = |detail: String| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        detail,
+    };
+    if session.schema_version > crate::interview::session::SCHEMA_VERSION {
+        return Err(corrupt(format!(
+            "schema_version {} was written by a newer rehearse",
+            session.schema_version
+        )));
+    }
+    if session.stage_index >= session.stages.len() {
+        return Err(corrupt(format!(
+            "stage_index {} is out of range for {} stage(s)",
+            session.stage_index,
+            session.stages.len()
+        )));
+    }
     session.after_load();
     Ok(session)
 }

@@ -329,3 +329,19 @@ fn broken_pipe_exits_zero() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_broken_env_file_never_echoes_the_key() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "work/.env",
+        "REHEARSE_MODEL=x\nREHEARSE_API_KEY=\"sk-unclosed-secret\n",
+    );
+    let out = sandbox.cmd().arg("config").assert().code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(!stderr.contains("sk-unclosed-secret"), "{stderr}");
+    assert!(
+        stderr.contains(".env:2: cannot parse the value of REHEARSE_API_KEY"),
+        "{stderr}"
+    );
+}

@@ -21,7 +21,9 @@ fn sessions(sandbox: &Sandbox) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    files.retain(|p| {
+        p.extension().is_some_and(|e| e == "json") && !p.to_string_lossy().contains(".report.")
+    });
     files.sort();
     files
 }
@@ -160,7 +162,7 @@ fn a_scripted_session_uses_every_command_and_ends_with_a_report() {
         estimation["verdict"], "covered",
         "the multi-line estimate is scored in its stage"
     );
-    let report = files[0].with_extension("md");
+    let report = files[0].with_extension("report.md");
     let markdown = std::fs::read_to_string(&report).unwrap();
     assert!(stdout.contains(&report.display().to_string()));
     assert!(markdown.starts_with("# Interview report: Design a URL shortener like bit.ly"));
@@ -395,7 +397,7 @@ fn a_kill_loses_no_submitted_turn_and_the_session_resumes() {
     let session = load(&files[0]);
     assert_eq!(candidate_turns(&session).len(), 4);
     assert!(session["scorecard"]["overall"].is_number());
-    assert!(files[0].with_extension("md").exists());
+    assert!(files[0].with_extension("report.md").exists());
 }
 
 #[test]
@@ -587,4 +589,77 @@ fn ctrl_c_cancels_a_streaming_reply_and_keeps_what_arrived() {
     assert_eq!(last["speaker"], "interviewer");
     assert_eq!(last["text"], "Interesting, tell me");
     assert_eq!(last["interrupted"], true);
+}
+
+#[test]
+fn a_stage_over_its_budget_gets_one_nudge() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args(["practice", "-q", "31"])
+        .write_stdin("/quit\n")
+        .assert()
+        .success();
+    // Pretend the candidate already spent 6:40 on requirements (budget 5:00).
+    let path = sessions(&sandbox)[0].clone();
+    let mut session = load(&path);
+    session["stages"][0]["spent_ms"] = json!(400_000);
+    std::fs::write(&path, serde_json::to_vec_pretty(&session).unwrap()).unwrap();
+    let out = sandbox
+        .cmd()
+        .arg("resume")
+        .write_stdin("Users shorten links and open them.\nLinks never expire.\n/quit\n")
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let nudges = predicate::str::is_match(r"We're at 06:4\d of 05:00 for Requirements").unwrap();
+    assert!(nudges.eval(&stdout), "{stdout}");
+    assert_eq!(
+        stdout.matches("of 05:00 for Requirements").count(),
+        1,
+        "nudged once: {stdout}"
+    );
+    let saved = load(&path);
+    assert_eq!(saved["stages"][0]["overtime_nudged"], true);
+}
+
+#[test]
+fn a_session_file_with_an_impossible_stage_is_refused_not_crashed_on() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args(["practice", "-q", "3"])
+        .write_stdin("/quit\n")
+        .assert()
+        .success();
+    let path = sessions(&sandbox)[0].clone();
+    let mut session = load(&path);
+    session["stage_index"] = json!(99);
+    std::fs::write(&path, serde_json::to_vec_pretty(&session).unwrap()).unwrap();
+    let id = path.file_stem().unwrap().to_string_lossy().to_string();
+    sandbox
+        .cmd()
+        .args(["resume", &id])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "is not a valid session file (stage_index 99 is out of range for 4 stage(s))",
+        ));
+}
+
+#[test]
+fn answers_may_start_with_a_slash() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args(["practice", "-q", "31"])
+        .write_stdin("/api/v1/urls returns the short code for a long URL.\n/quit\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Unknown command").not());
+    let session = load(&sessions(&sandbox)[0]);
+    assert_eq!(
+        candidate_turns(&session),
+        ["/api/v1/urls returns the short code for a long URL."]
+    );
 }

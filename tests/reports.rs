@@ -237,7 +237,7 @@ fn report_defaults_to_the_latest_finished_session_written_next_to_it() {
     let path = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     let expected = sandbox
         .path()
-        .join(format!("data/rehearse/sessions/{}.html", ids[2]));
+        .join(format!("data/rehearse/sessions/{}.report.html", ids[2]));
     assert_eq!(path.trim(), expected.display().to_string());
     assert!(expected.exists());
 }
@@ -528,4 +528,36 @@ fn stats_as_html_chart_scores_over_time() {
     for tag in ["<script", "<img", "<link", "url("] {
         assert!(!html.contains(tag), "{tag} in the stats page");
     }
+}
+
+#[test]
+fn a_json_report_written_next_to_its_session_never_replaces_it() {
+    let sandbox = Sandbox::new();
+    let ids = fixtures(&sandbox);
+    let session_file = sandbox
+        .path()
+        .join(format!("data/rehearse/sessions/{}.json", ids[2]));
+    let before = std::fs::read(&session_file).unwrap();
+    sandbox
+        .cmd()
+        .args([
+            "--questions",
+            "../mine",
+            "report",
+            &ids[2],
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("{}.report.json", ids[2])));
+    assert_eq!(std::fs::read(&session_file).unwrap(), before);
+    // The report is not mistaken for a session either.
+    let out = sandbox
+        .cmd()
+        .args(["history", "--format", "json"])
+        .assert()
+        .code(2);
+    let rows: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 4);
 }

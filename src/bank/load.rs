@@ -11,7 +11,7 @@ use crate::embedded;
 use crate::framework::{Frameworks, Kind};
 use crate::tomlread::{Doc, Problem, Table};
 
-/// Fields a question file may hold, documented in the README.
+/// Allowed interview lengths, in minutes.
 const MINUTES: std::ops::RangeInclusive<i64> = 5..=180;
 
 /// Where a question file's text came from.
@@ -67,10 +67,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), BankError> {
         return Err(BankError::NotADirectory(dir.to_path_buf()));
     }
     for entry in fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        if path.is_dir() {
+        let entry = entry.map_err(io)?;
+        let path = entry.path();
+        // Real directories only: a symlinked directory could loop back up the tree.
+        if entry.file_type().map_err(io)?.is_dir() {
             walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "toml") {
+        } else if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
             out.push(path);
         }
     }
@@ -151,7 +153,7 @@ pub fn build(frameworks: &Frameworks, layers: Vec<Vec<SourceFile>>) -> Result<Ba
         return Err(BankError::Invalid(problems));
     }
     merged.sort_by_key(|q| q.number);
-    Ok(Bank::from_questions(merged))
+    Ok(Bank::from_questions(merged, frameworks.clone()))
 }
 
 /// Records `display` as the user of `key` unless an earlier file already uses it; returns

@@ -16,7 +16,7 @@ use crate::tomlread::Problem;
 #[derive(Debug, thiserror::Error)]
 pub enum BankError {
     /// One or more question files are malformed; each problem names its file and line.
-    #[error("{} in question files:\n{}", plural(.0.len(), "problem"), render(.0))]
+    #[error("{} in question files:\n{}", crate::strings::plural(.0.len(), "problem"), render(.0))]
     Invalid(Vec<Problem>),
     #[error("cannot read {}: {source}", path.display())]
     Io {
@@ -29,14 +29,6 @@ pub enum BankError {
     NotADirectory(PathBuf),
     #[error("the built-in frameworks file is invalid:\n{}", render(.0))]
     Frameworks(Vec<Problem>),
-}
-
-fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 fn render(problems: &[Problem]) -> String {
@@ -55,10 +47,10 @@ pub struct Bank {
 }
 
 impl Bank {
-    fn from_questions(questions: Vec<Question>) -> Bank {
+    fn from_questions(questions: Vec<Question>, frameworks: Frameworks) -> Bank {
         Bank {
             questions,
-            frameworks: Frameworks::embedded().expect("embedded frameworks are tested"),
+            frameworks,
         }
     }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::framework::Kind;
 
-/// How hard a question is. Matches the directory it lives in (`questions/<level>/`).
+/// How hard a question is. Bank files live in `questions/<level>/` (checked by the bank tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
@@ -157,6 +157,7 @@ impl fmt::Display for Origin {
     }
 }
 
+/// A validated question file: everything an interview and its scoring need.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Question {
     pub id: String,
@@ -188,6 +189,15 @@ impl Question {
 
     pub fn rubric_for<'a>(&'a self, stage: &'a str) -> impl Iterator<Item = &'a RubricItem> + 'a {
         self.rubric.iter().filter(move |r| r.stage == stage)
+    }
+
+    pub fn rubric_item(&self, id: &str) -> Option<&RubricItem> {
+        self.rubric.iter().find(|r| r.id == id)
+    }
+
+    /// The point a rubric item makes, or "" for an id the question does not have.
+    pub fn point(&self, id: &str) -> &str {
+        self.rubric_item(id).map_or("", |r| r.point.as_str())
     }
 
     pub fn has_topic(&self, topic: &str) -> bool {

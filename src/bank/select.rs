@@ -2,6 +2,7 @@
 
 use crate::bank::{Bank, Level, Question};
 use crate::framework::Kind;
+use crate::strings::edit_distance;
 
 /// Narrows the bank. Every field is optional; an empty filter matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,10 +17,6 @@ impl Filter {
         self.level.is_none_or(|l| q.level == l)
             && self.kind.is_none_or(|k| q.kind == k)
             && self.topic.as_deref().is_none_or(|t| q.has_topic(t))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.level.is_none() && self.topic.is_none() && self.kind.is_none()
     }
 
     /// Human description for messages: "level advanced, topic caching".
@@ -143,33 +140,5 @@ impl Bank {
         candidates
             .into_iter()
             .max_by_key(|q| recent.iter().position(|r| *r == q.id))
-    }
-}
-
-/// Levenshtein distance over bytes; ids are ASCII.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, &ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::edit_distance;
-
-    #[test]
-    fn edit_distance_counts_single_edits() {
-        assert_eq!(edit_distance("url-shortner", "url-shortener"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -29,7 +29,11 @@ fn row(name: &'static str, value: impl Into<String>, source: &Source) -> Row {
 fn rows(config: &Config) -> Vec<Row> {
     let mut rows = Vec::new();
     match &config.base_url {
-        Some(url) => rows.push(row("base_url", url.value.clone(), &url.source)),
+        Some(url) => rows.push(row(
+            "base_url",
+            crate::config::redact_url(&url.value),
+            &url.source,
+        )),
         None => rows.push(Row {
             name: "base_url",
             value: "(none: offline mode)".into(),

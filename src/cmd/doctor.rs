@@ -70,7 +70,12 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
         None => {}
     }
     let base = config.base_url.as_ref().expect("not offline");
-    writeln!(out, "endpoint     {} ({})", base.value, base.source)?;
+    writeln!(
+        out,
+        "endpoint     {} ({})",
+        crate::config::redact_url(&base.value),
+        base.source
+    )?;
     writeln!(
         out,
         "model        {} ({})",
@@ -249,12 +254,8 @@ async fn check(config: &Config, out: &mut impl Write, style: Style) -> anyhow::R
 
     let judge_settings = ClientSettings::from_config(config, &config.judge_model.value)
         .expect("endpoint configured");
+    let endpoint = judge_settings.endpoint_key();
     let judge = OpenAiClient::new(judge_settings)?;
-    let endpoint = format!(
-        "{}#{}",
-        config.base_url.as_ref().expect("endpoint").value,
-        config.judge_model.value
-    );
     let request = ChatRequest {
         messages: vec![
             Message::system("You reply with JSON only."),

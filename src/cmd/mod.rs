@@ -88,7 +88,7 @@ fn judge_scorer(config: &Config, fallback_offline: bool) -> anyhow::Result<crate
     else {
         return Ok(crate::scoring::Scorer::Offline);
     };
-    let endpoint = format!("{}#{}", settings.base_url, settings.model);
+    let endpoint = settings.endpoint_key();
     Ok(crate::scoring::Scorer::Llm {
         model: Box::new(crate::llm::OpenAiClient::new(settings)?),
         endpoint,

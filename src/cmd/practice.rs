@@ -8,7 +8,7 @@ use chrono::Utc;
 use crate::bank::{Bank, Filter};
 use crate::cli::PracticeArgs;
 use crate::config::Config;
-use crate::interview::repl::{Exit, Interviewer, Repl};
+use crate::interview::repl::{Interviewer, Repl};
 use crate::interview::scripted::Scripted;
 use crate::interview::{Mode, Session};
 use crate::llm::{ClientSettings, OpenAiClient};
@@ -95,6 +95,8 @@ pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> anyhow::Result<
     };
     let minutes = args.minutes.unwrap_or(question.minutes);
     let session = Session::new(id, question, framework, mode, models, minutes, now);
+    // Only a session that can actually run is saved (and offered by `resume`).
+    let (interviewer, scorer) = cast(config, mode)?;
     let path = store.save(&session)?;
     writeln!(
         std::io::stderr(),
@@ -105,7 +107,6 @@ pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> anyhow::Result<
             path.display()
         ))
     )?;
-    let (interviewer, scorer) = cast(config, mode)?;
     let style = Style::for_stdout(config.no_color, false);
     let repl = Repl::new(
         question,
@@ -116,7 +117,8 @@ pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> anyhow::Result<
         scorer,
         style,
     )?;
-    finish(repl.run(true)?)
+    repl.run(true)?;
+    Ok(())
 }
 
 pub fn resume(config: &Config, bank: &Bank, query: Option<&str>) -> anyhow::Result<()> {
@@ -137,6 +139,18 @@ pub fn resume(config: &Config, bank: &Bank, query: Option<&str>) -> anyhow::Resu
         ))
     })?;
     let framework = bank.frameworks().get(question.kind);
+    let recorded: Vec<&str> = session.stages.iter().map(|s| s.id.as_str()).collect();
+    if recorded != framework.stage_ids() {
+        return Err(super::Usage(format!(
+            "session {} was recorded with the stages {} but question \"{}\" now uses {}; it cannot be resumed (start a new one with `rehearse practice -q {}`)",
+            session.id,
+            recorded.join(", "),
+            question.id,
+            framework.stage_ids().join(", "),
+            question.id
+        ))
+        .into());
+    }
     if session.mode == Mode::Llm && config.offline_reason().is_some() {
         writeln!(
             std::io::stderr(),
@@ -162,11 +176,6 @@ pub fn resume(config: &Config, bank: &Bank, query: Option<&str>) -> anyhow::Resu
         scorer,
         style,
     )?;
-    finish(repl.run(false)?)
-}
-
-fn finish(exit: Exit) -> anyhow::Result<()> {
-    match exit {
-        Exit::Finished { .. } | Exit::Saved => Ok(()),
-    }
+    repl.run(false)?;
+    Ok(())
 }

@@ -24,6 +24,23 @@ pub fn is_question(text: &str) -> bool {
     words <= 30 && first.is_some_and(|w| QUESTION_OPENERS.contains(&w.as_str()))
 }
 
+/// [`DESIGN_TERMS`] stemmed once, without duplicates: "cache" and "caching" are one block.
+static DESIGN_STEMS: std::sync::LazyLock<Vec<Vec<String>>> = std::sync::LazyLock::new(|| {
+    let normaliser = Normaliser::default();
+    let mut stems: Vec<Vec<String>> = Vec::new();
+    for term in DESIGN_TERMS {
+        let phrase: Vec<String> = normaliser
+            .tokens(term)
+            .into_iter()
+            .map(|t| t.stem)
+            .collect();
+        if !stems.contains(&phrase) {
+            stems.push(phrase);
+        }
+    }
+    stems
+});
+
 /// Building blocks that signal the candidate is designing, not clarifying.
 const DESIGN_TERMS: &[&str] = &[
     "database",
@@ -73,22 +90,12 @@ const DESIGN_TERMS: &[&str] = &[
 /// mention ("the data must be durable") does not trigger it.
 pub fn designs_too_early(text: &str, normaliser: &Normaliser) -> bool {
     let tokens = normaliser.tokens(text);
-    // Distinct stems: "cache" and "caching" are one building block.
-    let mut hits: Vec<Vec<String>> = Vec::new();
-    for term in DESIGN_TERMS {
-        let phrase: Vec<String> = normaliser
-            .tokens(term)
-            .into_iter()
-            .map(|t| t.stem)
-            .collect();
-        if !hits.contains(&phrase) && contains(&tokens, &phrase) {
-            hits.push(phrase);
-            if hits.len() >= 2 {
-                return true;
-            }
-        }
-    }
-    false
+    let hits = DESIGN_STEMS
+        .iter()
+        .filter(|phrase| contains(&tokens, phrase))
+        .take(2)
+        .count();
+    hits >= 2
 }
 
 fn contains(tokens: &[Token], phrase: &[String]) -> bool {

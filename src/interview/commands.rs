@@ -85,15 +85,23 @@ pub struct Unknown {
     pub suggestion: Option<&'static str>,
 }
 
-/// `None` for ordinary input; otherwise the command, or what was wrong with it.
+/// `None` for ordinary input; otherwise the command, or what was wrong with it. Answers may
+/// start with a slash too ("/api/v1/urls returns the code", "/shorten takes a URL"): only a
+/// single word, or a word close to a command, is treated as a command.
 pub fn parse(line: &str) -> Option<Result<Command, Unknown>> {
     let line = line.trim();
-    if !line.starts_with('/') || line.starts_with("//") {
-        return None;
-    }
     let mut parts = line.split_whitespace();
     let name = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let looks_like_command = name.len() > 1
+        && name.starts_with('/')
+        && name[1..]
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '?');
+    if !looks_like_command {
+        return None;
+    }
     let arg = parts.next().map(str::to_ascii_lowercase);
+    let words = line.split_whitespace().count();
     let command = match (name.as_str(), arg.as_deref()) {
         ("/help" | "/?", None) => Command::Help,
         ("/next", None) => Command::Next,
@@ -107,9 +115,13 @@ pub fn parse(line: &str) -> Option<Result<Command, Unknown>> {
         ("/done", Some("offline")) => Command::Done { offline: true },
         ("/quit" | "/exit", None) => Command::Quit,
         _ => {
+            let suggestion = suggest(&name);
+            if suggestion.is_none() && words > 1 {
+                return None;
+            }
             return Some(Err(Unknown {
                 typed: line.to_owned(),
-                suggestion: suggest(&name),
+                suggestion,
             }));
         }
     };
@@ -119,7 +131,7 @@ pub fn parse(line: &str) -> Option<Result<Command, Unknown>> {
 fn suggest(name: &str) -> Option<&'static str> {
     COMMANDS
         .iter()
-        .map(|c| (distance(name, c.name), c.name))
+        .map(|c| (crate::strings::edit_distance(name, c.name), c.name))
         .filter(|(d, _)| *d <= 2)
         .min()
         .map(|(_, n)| n)
@@ -129,21 +141,6 @@ fn suggest(name: &str) -> Option<&'static str> {
                 .find(|c| name.len() > 2 && c.name.starts_with(name))
                 .map(|c| c.name)
         })
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, &ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -160,6 +157,8 @@ mod tests {
         );
         assert_eq!(parse("We use /api routes"), None);
         assert_eq!(parse("// a comment-like line"), None);
+        assert_eq!(parse("/api/v1/urls returns the short code"), None);
+        assert_eq!(parse("/shorten takes a long URL and returns a code"), None);
     }
 
     #[test]

@@ -44,7 +44,11 @@ pub fn request(
             title: stage.title.clone(),
             goal: stage.goal.clone(),
             budget: ui::clock(clock.budget_secs),
-            elapsed: ui::clock(session.stage_elapsed_secs(now)),
+            elapsed: ui::clock(if i == session.stage_index {
+                session.stage_elapsed_secs(now)
+            } else {
+                clock.spent_ms / 1000
+            }),
             current: i == session.stage_index,
         })
         .collect();
@@ -64,14 +68,13 @@ pub fn request(
     let mut messages = vec![Message::system(system)];
     let mut stage = String::new();
     for turn in &session.turns {
+        // Mark every stage change, so the model knows which stage each turn belongs to.
         if turn.stage != stage {
             stage.clone_from(&turn.stage);
-            if turn.speaker == Speaker::Candidate {
-                let title = framework
-                    .stage(&stage)
-                    .map_or(stage.as_str(), |s| s.title.as_str());
-                messages.push(Message::user(format!("(Now in stage: {title}.)")));
-            }
+            let title = framework.stage_title(&stage);
+            messages.push(Message::user(format!(
+                "(The interview is now in the {title} stage.)"
+            )));
         }
         messages.push(match turn.speaker {
             Speaker::Candidate => Message::user(turn.text.clone()),

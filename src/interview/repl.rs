@@ -3,7 +3,6 @@
 //! loses nothing the candidate typed.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -34,8 +33,8 @@ pub enum Interviewer {
 /// How the interview ended.
 #[derive(Debug)]
 pub enum Exit {
-    /// Scored; the Markdown report is at this path.
-    Finished { report: PathBuf },
+    /// Scored, with the Markdown report written next to the session.
+    Finished,
     /// Saved for later (`/quit`, Ctrl-D, or confirmed Ctrl-C).
     Saved,
 }
@@ -239,6 +238,8 @@ impl<'a> Repl<'a> {
                 .push(Speaker::Interviewer, TurnKind::Opening, prompt, Utc::now());
             self.open_stage();
         } else {
+            // The clock runs again from now; time away is not counted.
+            self.session.tick(Utc::now());
             let candidate_turns = self
                 .session
                 .turns
@@ -334,7 +335,12 @@ impl<'a> Repl<'a> {
             match editor.readline("… ") {
                 Ok(l) if l.trim() == BLOCK_DELIMITER => break,
                 Ok(l) => block.push(l),
-                Err(ReadlineError::Interrupted) => return Input::Interrupted,
+                // Ctrl-C inside a block clears that line only; the block goes on.
+                Err(ReadlineError::Interrupted) => {
+                    self.out(&self.style.dim(&format!(
+                        "(line cleared; the block goes on until a line with {BLOCK_DELIMITER})"
+                    )));
+                }
                 Err(_) => break,
             }
         }
@@ -462,6 +468,15 @@ impl<'a> Repl<'a> {
                 .push(Speaker::Interviewer, kind, text, Utc::now());
             if let Some(last) = self.session.turns.last_mut() {
                 last.interrupted = interrupted || error.is_some();
+            }
+        } else {
+            // Nothing reached the candidate: the nudges are still owed.
+            if steer.designing_early {
+                self.session.requirements_nudged = false;
+            }
+            if steer.overtime.is_some() {
+                let index = self.session.stage_index;
+                self.session.stages[index].overtime_nudged = false;
             }
         }
         if let Some(note) = note {
@@ -595,10 +610,7 @@ impl<'a> Repl<'a> {
                     self.out("Nothing said yet.");
                 }
                 for turn in &self.session.turns {
-                    let title = self
-                        .framework
-                        .stage(&turn.stage)
-                        .map_or(turn.stage.as_str(), |s| s.title.as_str());
+                    let title = self.framework.stage_title(&turn.stage);
                     let who = match turn.speaker {
                         Speaker::Candidate => "You",
                         Speaker::Interviewer => "Interviewer",
@@ -708,22 +720,12 @@ impl<'a> Repl<'a> {
             card.band.label(),
             card.scorer.describe()
         ));
-        for stage in &card.stages {
-            let title = self
-                .framework
-                .stage(&stage.id)
-                .map_or(stage.id.as_str(), |s| s.title.as_str());
-            self.out(&format!(
-                "  {title:<26} {:>5.1}  {}",
-                stage.score,
-                report::text::bar(stage.score)
-            ));
-        }
+        self.out(report::text::stage_lines(&card, self.framework).trim_end());
         self.out(&format!("Report: {}", path.display()));
         self.out(&self.style.dim(&format!(
             "As a web page: rehearse report {} --format html",
             self.session.id
         )));
-        Ok(Flow::Exit(Exit::Finished { report: path }))
+        Ok(Flow::Exit(Exit::Finished))
     }
 }

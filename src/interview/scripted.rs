@@ -23,10 +23,6 @@ pub struct Scripted {
 }
 
 impl Scripted {
-    pub fn normaliser(&self) -> &Normaliser {
-        &self.normaliser
-    }
-
     /// The interviewer's reply to a candidate turn (already recorded in `session`).
     pub fn respond(
         &self,
@@ -67,7 +63,12 @@ impl Scripted {
         session: &Session,
     ) -> Option<String> {
         let stage = session.stage().id.as_str();
-        let card = offline::score(question, framework, &session.answer(), None);
+        // Only this stage's words can cover this stage's follow-up points.
+        let mut answer = session.answer();
+        answer
+            .sections
+            .retain(|s| s.stage.as_deref() == Some(stage));
+        let card = offline::score(question, framework, &answer, None);
         question
             .followups_for(stage)
             .filter(|f| {
@@ -89,9 +90,7 @@ impl Scripted {
 }
 
 fn wrap_up(framework: &Framework, session: &Session) -> String {
-    let current = framework
-        .stage(&session.stage().id)
-        .map_or("this stage", |s| s.title.as_str());
+    let current = framework.stage_title(&session.stage().id);
     match framework.stages.get(session.stage_index + 1) {
         Some(next) => format!(
             "Noted. Anything else on {current}? When you're ready, /next moves on to {}.",

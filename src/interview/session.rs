@@ -37,6 +37,15 @@ pub enum Speaker {
     Interviewer,
 }
 
+impl Speaker {
+    pub fn label(self) -> &'static str {
+        match self {
+            Speaker::Candidate => "Candidate",
+            Speaker::Interviewer => "Interviewer",
+        }
+    }
+}
+
 /// What a turn is, for reports and for signals such as clarifying questions asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -74,6 +83,7 @@ pub enum TurnSource {
     },
 }
 
+/// One thing said in the interview, by either side, in a stage, at a time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Turn {
     pub at: DateTime<Utc>,
@@ -88,6 +98,8 @@ pub struct Turn {
     pub interrupted: bool,
 }
 
+/// Time and hints of one stage. `budget_secs` is the plan; `spent_ms` what was used
+/// (milliseconds, so short turns add up exactly).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageClock {
     pub id: String,
@@ -99,6 +111,8 @@ pub struct StageClock {
     pub overtime_nudged: bool,
 }
 
+/// The on-disk interview (`sessions/<id>.json`). `schema_version` is checked on load: files
+/// from a newer rehearse are refused rather than misread.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     pub schema_version: u32,
@@ -180,7 +194,8 @@ impl Session {
         format!("{}-{question_id}", now.format("%Y%m%d-%H%M%S"))
     }
 
-    /// Called after loading from disk: the clock restarts now.
+    /// Called after loading from disk: the clock is stopped until the next [`Session::tick`]
+    /// (which `resume` makes at once), so time away from the interview is not counted.
     pub fn after_load(&mut self) {
         self.clock_mark = None;
     }
@@ -203,19 +218,20 @@ impl Session {
         self.updated_at = now;
     }
 
-    /// Seconds spent in the current stage, including time since the last tick.
-    pub fn stage_elapsed_secs(&self, now: DateTime<Utc>) -> u64 {
-        let pending = self
-            .clock_mark
-            .map_or(0, |m| (now - m).num_milliseconds().max(0) as u64);
-        (self.stage().spent_ms + pending) / 1000
+    /// Milliseconds since the last tick, not yet added to the current stage.
+    fn pending_ms(&self, now: DateTime<Utc>) -> u64 {
+        self.clock_mark
+            .map_or(0, |m| (now - m).num_milliseconds().max(0) as u64)
     }
 
+    /// Seconds spent in the current stage, including time since the last tick.
+    pub fn stage_elapsed_secs(&self, now: DateTime<Utc>) -> u64 {
+        (self.stage().spent_ms + self.pending_ms(now)) / 1000
+    }
+
+    /// Seconds spent in the whole interview, including time since the last tick.
     pub fn total_elapsed_secs(&self, now: DateTime<Utc>) -> u64 {
-        let pending = self
-            .clock_mark
-            .map_or(0, |m| (now - m).num_milliseconds().max(0) as u64);
-        (self.stages.iter().map(|s| s.spent_ms).sum::<u64>() + pending) / 1000
+        (self.stages.iter().map(|s| s.spent_ms).sum::<u64>() + self.pending_ms(now)) / 1000
     }
 
     /// Moves to stage `index`, counting the time so far against the stage being left.
@@ -268,13 +284,7 @@ impl Session {
     pub fn transcript(&self) -> String {
         self.turns
             .iter()
-            .map(|t| {
-                let who = match t.speaker {
-                    Speaker::Candidate => "Candidate",
-                    Speaker::Interviewer => "Interviewer",
-                };
-                format!("[{}] {who}: {}", t.stage, t.text)
-            })
+            .map(|t| format!("[{}] {}: {}", t.stage, t.speaker.label(), t.text))
             .collect::<Vec<_>>()
             .join("\n")
     }

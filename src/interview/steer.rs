@@ -44,9 +44,7 @@ impl Steer {
         let elapsed = session.stage_elapsed_secs(now);
         let clock = &session.stages[session.stage_index];
         if elapsed > clock.budget_secs && !clock.overtime_nudged {
-            let title = framework
-                .stage(&clock.id)
-                .map_or(clock.id.clone(), |s| s.title.clone());
+            let title = framework.stage_title(&clock.id);
             steer.overtime = Some(format!(
                 "{} of {} for {title}",
                 ui::clock(elapsed),

@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::config::{ApiKey, Config};
+use crate::config::{ApiKey, Config, redact_url};
 use crate::llm::error::{LlmError, error_message};
 use crate::llm::retry::{MAX_RETRY_AFTER, RetryPolicy, parse_retry_after};
 use crate::llm::sse::{self, UsageWire};
@@ -30,6 +30,11 @@ pub struct ClientSettings {
 }
 
 impl ClientSettings {
+    /// Identifies endpoint and model, e.g. for remembering which structured-output level works.
+    pub fn endpoint_key(&self) -> String {
+        format!("{}#{}", self.base_url, self.model)
+    }
+
     /// Settings for `model` from the config; `None` when no endpoint is configured or the run
     /// is forced offline.
     pub fn from_config(config: &Config, model: &str) -> Option<ClientSettings> {
@@ -160,7 +165,7 @@ impl OpenAiClient {
     fn map_send_error(&self, err: reqwest::Error, url: &str) -> LlmError {
         if err.is_timeout() {
             LlmError::Timeout {
-                url: url.to_owned(),
+                url: redact_url(url),
                 after: self.settings.timeout,
             }
         } else if err.is_connect() {
@@ -171,7 +176,7 @@ impl OpenAiClient {
                 source = s.source();
             }
             LlmError::Connect {
-                url: url.to_owned(),
+                url: redact_url(url),
                 reason,
             }
         } else {
@@ -211,8 +216,9 @@ impl OpenAiClient {
                         status,
                         message: error_message(&text),
                         model: self.settings.model.clone(),
-                        base_url: self.settings.base_url.clone(),
-                        retry_after: retry_after.map(|d| d.as_secs()),
+                        base_url: redact_url(&self.settings.base_url),
+                        retry_after_ms: retry_after
+                            .map(|d| d.as_millis().min(u128::from(u64::MAX)) as u64),
                     }
                 }
                 Err(e) => self.map_send_error(e, &url),
@@ -222,9 +228,9 @@ impl OpenAiClient {
             }
             let retry_after = match &error {
                 LlmError::Status {
-                    retry_after: Some(secs),
+                    retry_after_ms: Some(ms),
                     ..
-                } => Some(Duration::from_secs(*secs)),
+                } => Some(Duration::from_millis(*ms)),
                 _ => None,
             };
             if retry_after.is_some_and(|d| d > MAX_RETRY_AFTER) {
@@ -249,7 +255,7 @@ impl OpenAiClient {
             .await
             .map_err(|e| self.map_send_error(e, &url))?;
         let value: Value = serde_json::from_str(&text).map_err(|_| LlmError::NotCompatible {
-            url: url.clone(),
+            url: redact_url(&url),
             detail: "GET /models did not return JSON".into(),
         })?;
         let mut ids: Vec<String> = value
@@ -332,13 +338,13 @@ impl OpenAiClient {
                 }
             })
         });
-        Ok(Box::pin(sse::events(bytes, url)))
+        Ok(Box::pin(sse::events(bytes, redact_url(&url))))
     }
 }
 
 fn parse_completion(text: &str, url: &str) -> Result<Completion, LlmError> {
     let wire: CompletionWire = serde_json::from_str(text).map_err(|_| LlmError::NotCompatible {
-        url: url.to_owned(),
+        url: redact_url(url),
         detail: format!("the reply is not JSON: {}", error_message(text)),
     })?;
     if let Some(error) = wire.error {
@@ -351,7 +357,7 @@ fn parse_completion(text: &str, url: &str) -> Result<Completion, LlmError> {
         .into_iter()
         .next()
         .ok_or_else(|| LlmError::NotCompatible {
-            url: url.to_owned(),
+            url: redact_url(url),
             detail: "the reply has no choices".into(),
         })?;
     Ok(Completion {

@@ -18,8 +18,8 @@ pub enum LlmError {
         message: String,
         model: String,
         base_url: String,
-        /// Seconds the server asked us to wait (429/503), when it said.
-        retry_after: Option<u64>,
+        /// How long the server asked us to wait (429/503), in milliseconds, when it said.
+        retry_after_ms: Option<u64>,
     },
 
     #[error("the server reported an error in the middle of its reply: {message}")]
@@ -33,9 +33,6 @@ pub enum LlmError {
 
     #[error("the connection broke while reading the reply: {0}")]
     Transport(String),
-
-    #[error("cancelled")]
-    Cancelled,
 }
 
 impl LlmError {
@@ -149,7 +146,7 @@ pub fn error_message(body: &str) -> String {
                 return m;
             }
         }
-        return clip(&value.to_string());
+        return crate::strings::clip(&value.to_string(), 200);
     }
     let mut text = String::new();
     let mut in_tag = false;
@@ -164,16 +161,7 @@ pub fn error_message(body: &str) -> String {
             _ => {}
         }
     }
-    clip(&text.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-fn clip(s: &str) -> String {
-    if s.chars().count() > 200 {
-        let cut: String = s.chars().take(199).collect();
-        format!("{cut}…")
-    } else {
-        s.to_owned()
-    }
+    crate::strings::clip(&text.split_whitespace().collect::<Vec<_>>().join(" "), 200)
 }
 
 #[cfg(test)]
@@ -208,7 +196,7 @@ mod tests {
             message: message.into(),
             model: "m".into(),
             base_url: "http://x/v1".into(),
-            retry_after: None,
+            retry_after_ms: None,
         };
         assert!(status(429, "Rate limit reached").is_retryable());
         assert!(!status(429, "You exceeded your current quota").is_retryable());
@@ -229,7 +217,7 @@ mod tests {
             message: "The model `gpt-9` does not exist".into(),
             model: "gpt-9".into(),
             base_url: "https://api.openai.com/v1".into(),
-            retry_after: None,
+            retry_after_ms: None,
         };
         assert!(
             e.to_string()
@@ -241,7 +229,7 @@ mod tests {
             message: "Incorrect API key provided".into(),
             model: "m".into(),
             base_url: "https://api.openai.com/v1".into(),
-            retry_after: None,
+            retry_after_ms: None,
         };
         assert!(e.to_string().contains("check REHEARSE_API_KEY"), "{e}");
     }

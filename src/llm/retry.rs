@@ -16,8 +16,8 @@ pub struct RetryPolicy {
 
 impl RetryPolicy {
     /// Delay before retry number `attempt` (0-based): the server's `Retry-After` when given,
-    /// otherwise `base · 2^attempt`, capped at 8 s, with ±50% jitter so clients that failed
-    /// together do not retry together.
+    /// otherwise `base · 2^attempt` capped at 8 s, scaled by a random 50–100% so clients that
+    /// failed together do not retry together.
     pub fn delay(
         &self,
         attempt: u32,
@@ -41,11 +41,9 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    if let Ok(secs) = value.parse::<f64>()
-        && secs.is_finite()
-        && secs >= 0.0
-    {
-        return Some(Duration::from_secs_f64(secs));
+    if let Ok(secs) = value.parse::<f64>() {
+        // Absurd values ("1e30") are not a delay anyone will wait for: treat as unparseable.
+        return Duration::try_from_secs_f64(secs).ok();
     }
     let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let delta = when.with_timezone(&chrono::Utc) - now;
@@ -71,6 +69,12 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(
+            parse_retry_after("0.5", now),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(parse_retry_after("1e30", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
     }
 
     #[test]

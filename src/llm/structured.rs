@@ -74,13 +74,14 @@ fn rejects_format(err: &LlmError) -> bool {
 pub async fn complete_json<T>(
     model: &dyn ChatModel,
     endpoint: &str,
-    mut request: ChatRequest,
+    request: ChatRequest,
     schema_name: &str,
     schema: &Value,
     check: impl Fn(&Value) -> Result<T, String>,
 ) -> Result<(T, StructuredLevel), LlmError> {
     let mut level = remembered(endpoint);
-    let reply = loop {
+    // The request as sent at a given level of the ladder.
+    let prepare = |level: StructuredLevel| {
         let mut attempt = request.clone();
         attempt.response_format = match level {
             StructuredLevel::JsonSchema => Some(ResponseFormat::JsonSchema {
@@ -95,18 +96,14 @@ pub async fn complete_json<T>(
                 None
             }
         };
-        match model.complete(attempt).await {
+        attempt
+    };
+    let (mut request, reply) = loop {
+        let attempt = prepare(level);
+        match model.complete(attempt.clone()).await {
             Ok(completion) => {
                 remember(endpoint, level);
-                request.response_format = match level {
-                    StructuredLevel::JsonSchema => Some(ResponseFormat::JsonSchema {
-                        name: schema_name.to_owned(),
-                        schema: schema.clone(),
-                    }),
-                    StructuredLevel::JsonObject => Some(ResponseFormat::JsonObject),
-                    StructuredLevel::Prompt => None,
-                };
-                break completion.text;
+                break (attempt, completion.text);
             }
             Err(err) if rejects_format(&err) => match level.next() {
                 Some(lower) => level = lower,

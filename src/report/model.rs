@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::bank::Question;
 use crate::framework::Framework;
-use crate::interview::session::{Session, Speaker};
+use crate::interview::session::Session;
 use crate::scoring::{Answer, Band, Scorecard, ScorerInfo, ScorerKind, Verdict, offline};
 
 #[derive(Debug, Clone, Serialize)]
@@ -177,11 +177,7 @@ pub fn build(
     source: &str,
     date: DateTime<Utc>,
 ) -> Report {
-    let stage_title = |id: &str| {
-        framework
-            .stage(id)
-            .map_or(id.to_owned(), |s| s.title.clone())
-    };
+    let stage_title = |id: &str| framework.stage_title(id).to_owned();
     let stages = framework
         .stages
         .iter()
@@ -208,14 +204,7 @@ pub fn build(
             }
         })
         .collect();
-    let point = |id: &str| {
-        question
-            .rubric
-            .iter()
-            .find(|r| r.id == id)
-            .map(|r| r.point.clone())
-            .unwrap_or_default()
-    };
+    let point = |id: &str| question.point(id).to_owned();
     let checklist = card
         .rubric
         .iter()
@@ -257,10 +246,7 @@ pub fn build(
             .iter()
             .map(|t| TranscriptLine {
                 stage_title: stage_title(&t.stage),
-                speaker: match t.speaker {
-                    Speaker::Candidate => "Candidate",
-                    Speaker::Interviewer => "Interviewer",
-                },
+                speaker: t.speaker.label(),
                 text: t.text.clone(),
                 at: t.at,
                 interrupted: t.interrupted,

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::bank::{Bank, Level, Question};
 use crate::interview::Session;
+use crate::scoring::scorecard::round1;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct GroupStat {
@@ -57,10 +58,6 @@ fn brief(q: &Question) -> QuestionBrief {
         title: q.title.clone(),
         level: q.level,
     }
-}
-
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
 }
 
 fn group(name: String, scores: &[f64]) -> GroupStat {
@@ -136,7 +133,7 @@ pub fn compute(bank: &Bank, sessions: &[Session]) -> Stats {
         .filter(|q| !tried.contains(&q.id.as_str()))
         .collect();
 
-    let recommendations = recommend(bank, &scored, &weakest, &by_level, &never);
+    let recommendations = recommend(&scored, &weakest, &by_level, &never);
     Stats {
         sessions: sessions.len(),
         scored: scored.len(),
@@ -168,7 +165,6 @@ fn next_level(level: Level) -> Option<Level> {
 
 /// Three questions to practise next, each with the reason it was chosen.
 fn recommend(
-    bank: &Bank,
     scored: &[(&Session, f64, Option<&Question>)],
     weakest: &[GroupStat],
     by_level: &[GroupStat],
@@ -180,12 +176,7 @@ fn recommend(
     let current_level = scored.last().map(|(s, ..)| s.question.level);
 
     if scored.is_empty() {
-        for q in bank
-            .questions()
-            .iter()
-            .filter(|q| q.level == Level::Basic)
-            .take(3)
-        {
+        for q in never.iter().filter(|q| q.level == Level::Basic).take(3) {
             picks.push(Recommendation {
                 question: brief(q),
                 reason: "a good first question: basic, and not tried yet".into(),

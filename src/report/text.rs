@@ -12,6 +12,21 @@ pub fn bar(score: f64) -> String {
     format!("{}{}", "█".repeat(filled), "░".repeat(10 - filled))
 }
 
+/// One line per graded stage: title, score and a bar.
+pub fn stage_lines(card: &Scorecard, framework: &Framework) -> String {
+    card.stages
+        .iter()
+        .map(|stage| {
+            format!(
+                "  {:<26} {:>5.1}  {}\n",
+                framework.stage_title(&stage.id),
+                stage.score,
+                bar(stage.score)
+            )
+        })
+        .collect()
+}
+
 /// What a flag means, for people.
 pub fn flag_meaning(flag: &str) -> &'static str {
     match flag {
@@ -59,16 +74,7 @@ pub fn render(
         style.bold("Overall"),
         card.overall
     ));
-    for stage in &card.stages {
-        let title = framework
-            .stage(&stage.id)
-            .map_or(stage.id.as_str(), |st| st.title.as_str());
-        s.push_str(&format!(
-            "  {title:<26} {:>5.1}  {}\n",
-            stage.score,
-            bar(stage.score)
-        ));
-    }
+    s.push_str(&stage_lines(card, framework));
 
     s.push('\n');
     s.push_str(&style.bold("Checklist"));
@@ -80,11 +86,7 @@ pub fn render(
         }
         s.push_str(&format!("  {}\n", style.cyan(&stage.title)));
         for v in items {
-            let point = question
-                .rubric
-                .iter()
-                .find(|r| r.id == v.id)
-                .map_or("", |r| r.point.as_str());
+            let point = question.point(&v.id);
             let mark = match v.verdict {
                 Verdict::Covered => style.green(v.verdict.mark()),
                 Verdict::Partial => style.yellow(v.verdict.mark()),

@@ -11,7 +11,7 @@ use crate::scoring::injection;
 use crate::scoring::scorecard::{
     Feedback, ItemVerdict, Scorecard, ScorerInfo, Verdict, expected_items, flags,
 };
-use crate::scoring::text::{self, Normaliser, Sentence};
+use crate::scoring::text::{Normaliser, Sentence};
 
 /// Share of an item's facets an answer must show for the item to count as covered, and as
 /// partly covered. One stray term out of four or five is not a partial answer.
@@ -57,7 +57,7 @@ pub fn score(
     let (opportunities, broken) = sections
         .iter()
         .flat_map(|(_, s)| s.iter())
-        .map(|s| text::fluency(&text::fluency_words(&s.text)))
+        .map(|s| s.fluency)
         .fold((0, 0), |(o, b), (so, sb)| (o + so, b + sb));
     let mut sections = sections;
     if opportunities >= MIN_FLUENCY_SAMPLE
@@ -145,30 +145,15 @@ fn judge_item(item: &CompiledItem<'_>, sections: &[(Option<&str>, Vec<Sentence>)
         verdict,
         evidence: match verdict {
             Verdict::Missing => None,
-            _ => best.map(|(_, s)| clip(&s.text)),
+            _ => best.map(|(_, s)| crate::strings::clip(&s.text, EVIDENCE_CHARS)),
         },
     }
-}
-
-fn clip(text: &str) -> String {
-    if text.chars().count() <= EVIDENCE_CHARS {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(EVIDENCE_CHARS - 1).collect();
-    format!("{}…", cut.trim_end())
 }
 
 /// Strengths are the heaviest covered points; improvements the heaviest missing ones, then
 /// the partial ones. Deterministic: ties keep rubric order.
 fn feedback(question: &Question, rubric: &[ItemVerdict]) -> Feedback {
-    let point = |id: &str| {
-        question
-            .rubric
-            .iter()
-            .find(|r| r.id == id)
-            .map(|r| r.point.clone())
-            .unwrap_or_default()
-    };
+    let point = |id: &str| question.point(id).to_owned();
     let by_weight = |verdict: Verdict| {
         let mut items: Vec<&ItemVerdict> = rubric.iter().filter(|v| v.verdict == verdict).collect();
         items.sort_by_key(|v| std::cmp::Reverse(v.weight));

@@ -192,10 +192,12 @@ pub struct Signals {
     pub seconds_per_stage: Vec<(String, u64)>,
 }
 
+/// The result of grading one answer or interview (design §7). Numbers are 0–100.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scorecard {
     pub question: QuestionRef,
     pub scorer: ScorerInfo,
+    /// Weighted mean of the stage scores, 0–100, one decimal.
     pub overall: f64,
     pub band: Band,
     pub stages: Vec<StageScore>,
@@ -215,7 +217,8 @@ pub fn expected_items(question: &Question, seniority: Option<Seniority>) -> Vec<
         .collect()
 }
 
-fn round1(x: f64) -> f64 {
+/// Scores are shown and stored with one decimal.
+pub fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 

@@ -21,6 +21,8 @@ pub struct Sentence {
     pub explanatory: bool,
     /// Whether it contains numbers with units or arithmetic; estimation items need this.
     pub quantitative: bool,
+    /// Grammar check result: (places a word salad would break, places it did break).
+    pub fluency: (usize, usize),
 }
 
 /// Splits text into words and stems them. One instance is reused for a whole answer.
@@ -59,13 +61,15 @@ impl Normaliser {
             .into_iter()
             .map(|s| {
                 let tokens = self.tokens(&s);
-                let explanatory = is_explanatory(&s, &tokens) && !is_enumeration(&s);
+                let fluency = fluency(&fluency_words(&s));
+                let explanatory = is_explanatory(&tokens, fluency) && !is_enumeration(&s);
                 let quantitative = is_quantitative(&s);
                 Sentence {
                     text: s,
                     tokens,
                     explanatory,
                     quantitative,
+                    fluency,
                 }
             })
             .collect()
@@ -373,7 +377,7 @@ fn is_connective(word: &str) -> bool {
 /// A sentence reads like an explanation when it is long enough, has the connective tissue of
 /// prose (at least ~15% function words and verbs), and is fluent: determiners are followed by
 /// content words, as in English, rather than by other function words as in shuffled text.
-pub fn is_explanatory(text: &str, tokens: &[Token]) -> bool {
+pub fn is_explanatory(tokens: &[Token], (opportunities, broken): (usize, usize)) -> bool {
     if tokens.len() < 5 {
         return false;
     }
@@ -382,7 +386,6 @@ pub fn is_explanatory(text: &str, tokens: &[Token]) -> bool {
     if connectives == 0 || (connectives as f64) < 0.12 * tokens.len() as f64 {
         return false;
     }
-    let (opportunities, broken) = fluency(&fluency_words(text));
     !(opportunities >= 2 && broken * 3 > opportunities)
 }
 
@@ -750,7 +753,10 @@ mod tests {
     use super::*;
 
     fn explanatory(text: &str) -> bool {
-        is_explanatory(text, &Normaliser::default().tokens(text))
+        Normaliser::default()
+            .sentences(text)
+            .iter()
+            .all(|s| s.explanatory)
     }
 
     #[test]
