@@ -99,6 +99,32 @@ pub enum Command {
     },
 }
 
+/// The question filters `questions` lists by and `practice` picks within.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Only questions of this level.
+    #[arg(long, value_parser = parse_level)]
+    pub level: Option<Level>,
+
+    /// Only questions with this topic (the `topics` of `questions --format json`).
+    #[arg(long)]
+    pub topic: Option<String>,
+
+    /// Only design (build a system) or concept (explain/compare) questions.
+    #[arg(long, value_parser = parse_kind)]
+    pub kind: Option<Kind>,
+}
+
+impl FilterArgs {
+    pub fn filter(&self) -> crate::bank::Filter {
+        crate::bank::Filter {
+            level: self.level,
+            topic: self.topic.clone(),
+            kind: self.kind,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Args)]
 pub struct PracticeArgs {
     /// Question to practise: id (url-shortener) or number (31). Without it, one is picked
@@ -106,17 +132,8 @@ pub struct PracticeArgs {
     #[arg(long, short = 'q', value_name = "ID|NUMBER")]
     pub question: Option<String>,
 
-    /// Pick among questions of this level.
-    #[arg(long, value_parser = parse_level)]
-    pub level: Option<Level>,
-
-    /// Pick among questions with this topic.
-    #[arg(long)]
-    pub topic: Option<String>,
-
-    /// Pick among design (build a system) or concept (explain/compare) questions.
-    #[arg(long, value_parser = parse_kind)]
-    pub kind: Option<Kind>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
 
     /// Interview length in minutes (stage budgets scale to it); default: the question's.
     #[arg(long, value_parser = clap::value_parser!(u32).range(5..=180))]
@@ -134,17 +151,8 @@ pub struct QuestionsArgs {
     #[command(subcommand)]
     pub show: Option<QuestionsCommand>,
 
-    /// Only questions of this level.
-    #[arg(long, value_parser = parse_level)]
-    pub level: Option<Level>,
-
-    /// Only questions with this topic (the `topics` of `--format json`).
-    #[arg(long)]
-    pub topic: Option<String>,
-
-    /// Only design (build a system) or concept (explain/compare) questions.
-    #[arg(long, value_parser = parse_kind)]
-    pub kind: Option<Kind>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]

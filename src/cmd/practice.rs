@@ -5,13 +5,15 @@ use std::io::Write;
 
 use chrono::Utc;
 
-use crate::bank::{Bank, Filter};
+use crate::bank::{Bank, Question};
 use crate::cli::PracticeArgs;
 use crate::config::Config;
+use crate::framework::Framework;
 use crate::interview::repl::{Interviewer, Repl};
 use crate::interview::scripted::Scripted;
 use crate::interview::{Mode, Session};
 use crate::llm::{ClientSettings, OpenAiClient};
+use crate::scoring::Scorer;
 use crate::store::Store;
 use crate::ui::Style;
 
@@ -20,12 +22,9 @@ fn store(config: &Config) -> Store {
 }
 
 /// The interviewer and judge for a run in `mode`.
-fn cast(config: &Config, mode: Mode) -> anyhow::Result<(Interviewer, crate::scoring::Scorer)> {
+fn cast(config: &Config, mode: Mode) -> anyhow::Result<(Interviewer, Scorer)> {
     match mode {
-        Mode::Offline => Ok((
-            Interviewer::Scripted(Scripted::default()),
-            crate::scoring::Scorer::Offline,
-        )),
+        Mode::Offline => Ok((Interviewer::Scripted(Scripted::default()), Scorer::Offline)),
         Mode::Llm => {
             let settings = ClientSettings::from_config(config, &config.model.value)
                 .expect("LLM mode needs an endpoint");
@@ -43,11 +42,7 @@ pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> anyhow::Result<
     let question = match &args.question {
         Some(q) => bank.find(q)?,
         None => {
-            let filter = Filter {
-                level: args.level,
-                topic: args.topic.clone(),
-                kind: args.kind,
-            };
+            let filter = args.filter.filter();
             let recent = store.recent_questions().unwrap_or_default();
             let mut rng = fastrand::Rng::new();
             let picked = bank.pick(&filter, &recent, &mut rng).ok_or_else(|| {
@@ -107,18 +102,15 @@ pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> anyhow::Result<
             path.display()
         ))
     )?;
-    let style = Style::for_stdout(config.no_color, false);
-    let repl = Repl::new(
+    interview(
+        config,
         question,
         framework,
         &store,
         session,
-        interviewer,
-        scorer,
-        style,
-    )?;
-    repl.run(true)?;
-    Ok(())
+        (interviewer, scorer),
+        true,
+    )
 }
 
 pub fn resume(config: &Config, bank: &Bank, query: Option<&str>) -> anyhow::Result<()> {
@@ -165,17 +157,30 @@ pub fn resume(config: &Config, bank: &Bank, query: Option<&str>) -> anyhow::Resu
         )?;
         session.mode = Mode::Offline;
     }
-    let (interviewer, scorer) = cast(config, session.mode)?;
+    let cast = cast(config, session.mode)?;
+    interview(config, question, framework, &store, session, cast, false)
+}
+
+/// Runs the REPL on a new (`fresh`) or resumed session.
+fn interview(
+    config: &Config,
+    question: &Question,
+    framework: &Framework,
+    store: &Store,
+    session: Session,
+    (interviewer, scorer): (Interviewer, Scorer),
+    fresh: bool,
+) -> anyhow::Result<()> {
     let style = Style::for_stdout(config.no_color, false);
-    let repl = Repl::new(
+    Repl::new(
         question,
         framework,
-        &store,
+        store,
         session,
         interviewer,
         scorer,
         style,
-    )?;
-    repl.run(false)?;
+    )?
+    .run(fresh)?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::bank::{Bank, Filter, Question};
+use crate::bank::{Bank, Question};
 use crate::cli::{ListFormat, QuestionsArgs, QuestionsCommand};
 use crate::config::Config;
 use crate::ui::{self, Style, Table};
@@ -17,11 +17,7 @@ pub fn run(config: &Config, bank: &Bank, args: &QuestionsArgs) -> anyhow::Result
         out.write_all(render_show(bank, q, *reveal, style).as_bytes())?;
         return Ok(());
     }
-    let filter = Filter {
-        level: args.level,
-        topic: args.topic.clone(),
-        kind: args.kind,
-    };
+    let filter = args.filter.filter();
     if let Some(topic) = &filter.topic
         && !bank.topics().iter().any(|t| t.eq_ignore_ascii_case(topic))
     {
