@@ -36,7 +36,7 @@ fn main() {
 
     let client = OpenAiClient::new(ClientSettings {
         base_url: url.clone(),
-        api_key: Some(rehearse::config::ApiKey::new("sk-bench")),
+        api_key: Some(rehearse::settings::ApiKey::new("sk-bench")),
         model: "bench".into(),
         timeout: Duration::from_secs(30),
         connect_timeout: Duration::from_secs(5),

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use rehearse::bank::Bank;
 use rehearse::interview::scripted::Scripted;
+use rehearse::interview::session::Setup;
 use rehearse::interview::steer::Steer;
-use rehearse::interview::{Mode, Session, Speaker, TurnKind, classify};
+use rehearse::interview::{Session, Speaker, TurnKind, classify};
 use rehearse::scoring::text::{Normaliser, split_sentences};
 use rehearse::store::Store;
 
@@ -38,15 +39,7 @@ fn main() {
 
     let mut respond_only = Vec::new();
     let mut with_saves = Vec::new();
-    let mut session = Session::new(
-        "bench".into(),
-        q,
-        framework,
-        Mode::Offline,
-        (None, None),
-        45,
-        Utc::now(),
-    );
+    let mut session = Session::new("bench".into(), q, framework, Setup::offline(45), Utc::now());
     for (i, text) in turns.iter().cycle().take(120).enumerate() {
         if i % 20 == 19 && session.stage_index + 1 < session.stages.len() {
             session.go_to_stage(session.stage_index + 1, Utc::now());

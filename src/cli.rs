@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::bank::{Level, Seniority};
 use crate::framework::Kind;
+use crate::settings::{self, Ty};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,44 +30,71 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Settings every command accepts; each overrides the environment, `.env` and config file.
-#[derive(Debug, Clone, Args, Default)]
+/// The flags of every setting that has one, generated from [`crate::settings::ALL`]: their
+/// names, value names, help and `[env: …]` notes all come from the settings table. Values are
+/// kept as typed and validated by the settings themselves, so a bad `--timeout` gets the same
+/// message as a bad `REHEARSE_TIMEOUT_SECS`.
+#[derive(Debug, Clone, Default)]
 pub struct GlobalArgs {
-    /// Extra directory of question files (repeatable); same id replaces a built-in question.
-    #[arg(long = "questions", value_name = "DIR", global = true)]
-    pub questions: Vec<PathBuf>,
+    pub flags: crate::config::FlagValues,
+}
 
-    /// Config file to read instead of $XDG_CONFIG_HOME/rehearse/config.toml.
-    #[arg(long, value_name = "FILE", global = true)]
-    pub config: Option<PathBuf>,
+impl clap::FromArgMatches for GlobalArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut flags = crate::config::FlagValues::default();
+        for def in settings::ALL.iter().filter(|d| d.flag.is_some()) {
+            let values: Vec<String> = if def.ty == Ty::Bool {
+                if matches.get_flag(def.name) {
+                    vec!["true".to_owned()]
+                } else {
+                    Vec::new()
+                }
+            } else {
+                matches
+                    .get_many::<String>(def.name)
+                    .map(|v| v.cloned().collect())
+                    .unwrap_or_default()
+            };
+            flags.set(def.name, values);
+        }
+        Ok(GlobalArgs { flags })
+    }
 
-    /// OpenAI-compatible base URL, e.g. http://localhost:11434/v1 [env: REHEARSE_BASE_URL].
-    #[arg(long, value_name = "URL", global = true)]
-    pub base_url: Option<String>,
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = GlobalArgs::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
 
-    /// Model for the interviewer [env: REHEARSE_MODEL].
-    #[arg(long, value_name = "NAME", global = true)]
-    pub model: Option<String>,
+impl Args for GlobalArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        settings::ALL
+            .iter()
+            .filter_map(|def| def.flag.map(|flag| (def, flag)))
+            .fold(cmd, |cmd, (def, flag)| {
+                let arg = clap::Arg::new(def.name)
+                    .long(flag)
+                    .global(true)
+                    .help(def.help_with_env());
+                let arg = match def.ty {
+                    Ty::Bool => arg.action(clap::ArgAction::SetTrue),
+                    Ty::Paths => arg
+                        .action(clap::ArgAction::Append)
+                        .value_name(def.value_name)
+                        .value_hint(clap::ValueHint::DirPath),
+                    Ty::Path => arg
+                        .action(clap::ArgAction::Set)
+                        .value_name(def.value_name)
+                        .value_hint(clap::ValueHint::AnyPath),
+                    _ => arg.action(clap::ArgAction::Set).value_name(def.value_name),
+                };
+                cmd.arg(arg)
+            })
+    }
 
-    /// Model for the judge; defaults to --model [env: REHEARSE_JUDGE_MODEL].
-    #[arg(long, value_name = "NAME", global = true)]
-    pub judge_model: Option<String>,
-
-    /// Whole-request timeout in seconds [env: REHEARSE_TIMEOUT_SECS].
-    #[arg(long, value_name = "SECS", global = true)]
-    pub timeout: Option<u64>,
-
-    /// Retries for rate limits, server errors and refused connections [env: REHEARSE_MAX_RETRIES].
-    #[arg(long, value_name = "N", global = true)]
-    pub max_retries: Option<u32>,
-
-    /// Data directory for sessions and reports [env: REHEARSE_HOME].
-    #[arg(long, value_name = "DIR", global = true)]
-    pub home: Option<PathBuf>,
-
-    /// Use the scripted interviewer and offline scorer even if an endpoint is configured.
-    #[arg(long, global = true)]
-    pub offline: bool,
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        GlobalArgs::augment_args(cmd)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,6 +166,10 @@ pub struct PracticeArgs {
     /// Interview length in minutes (stage budgets scale to it); default: the question's.
     #[arg(long, value_parser = clap::value_parser!(u32).range(5..=180))]
     pub minutes: Option<u32>,
+
+    /// Seniority you interview at; rubric points above it are not expected of you.
+    #[arg(long, value_parser = parse_seniority, value_name = "junior|mid|senior|staff")]
+    pub seniority: Option<Seniority>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -301,20 +333,4 @@ pub fn parse_kind(s: &str) -> Result<Kind, String> {
 pub fn parse_seniority(s: &str) -> Result<Seniority, String> {
     Seniority::parse(&s.to_ascii_lowercase())
         .ok_or_else(|| format!("expected one of {}", Seniority::NAMES.join(", ")))
-}
-
-impl GlobalArgs {
-    pub fn flags(&self) -> crate::config::Flags {
-        crate::config::Flags {
-            base_url: self.base_url.clone(),
-            model: self.model.clone(),
-            judge_model: self.judge_model.clone(),
-            timeout_secs: self.timeout,
-            max_retries: self.max_retries,
-            home: self.home.clone(),
-            config: self.config.clone(),
-            questions: self.questions.clone(),
-            offline: self.offline,
-        }
-    }
 }

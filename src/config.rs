@@ -1,24 +1,40 @@
 //! Layered settings: flags > environment > `.env` in the working directory > config file >
-//! defaults. Every value remembers which layer it came from, so `rehearse config` can explain
-//! why the tool is talking to the endpoint it is talking to.
+//! defaults, for every setting of [`crate::settings::ALL`]. Every value remembers where it came
+//! from, down to the `.env` or config-file line, so `rehearse config` can explain why the tool is
+//! talking to the endpoint it is talking to.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use crate::settings::{self, ApiKey, Def, Fallback, Ty, Value};
+use crate::tomlread::Problem;
+
+/// The config file and `.env` are small; anything bigger is a mistake (or `/dev/zero`).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    Flag(&'static str),
+    /// A command-line flag, as typed (`--model`).
+    Flag(String),
     Env(&'static str),
     DotEnv {
         path: PathBuf,
+        line: usize,
         var: &'static str,
     },
-    File(PathBuf),
+    File {
+        path: PathBuf,
+        line: usize,
+        key: &'static str,
+    },
     Default,
     /// A default that only applies because of another setting (the OpenAI URL when a key is set).
-    Derived(&'static str),
+    Derived(String),
 }
 
 impl fmt::Display for Source {
@@ -26,8 +42,8 @@ impl fmt::Display for Source {
         match self {
             Source::Flag(flag) => write!(f, "flag {flag}"),
             Source::Env(var) => write!(f, "env {var}"),
-            Source::DotEnv { path, var } => write!(f, ".env {var} ({})", path.display()),
-            Source::File(path) => write!(f, "config file {}", path.display()),
+            Source::DotEnv { path, line, var } => write!(f, "{}:{line} ({var})", path.display()),
+            Source::File { path, line, .. } => write!(f, "config file {}:{line}", path.display()),
             Source::Default => f.write_str("default"),
             Source::Derived(why) => write!(f, "default ({why})"),
         }
@@ -41,58 +57,57 @@ impl Source {
             Source::Flag(_) => "flag",
             Source::Env(_) => "env",
             Source::DotEnv { .. } => ".env",
-            Source::File(_) => "file",
+            Source::File { .. } => "file",
             Source::Default | Source::Derived(_) => "default",
+        }
+    }
+
+    /// The flag, variable or config key that set the value; empty for defaults.
+    pub fn set_by(&self) -> &str {
+        match self {
+            Source::Flag(flag) => flag,
+            Source::Env(var) | Source::DotEnv { var, .. } => var,
+            Source::File { key, .. } => key,
+            Source::Default | Source::Derived(_) => "",
+        }
+    }
+
+    /// The line in `.env` or the config file, where there is one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Source::DotEnv { line, .. } | Source::File { line, .. } => Some(*line),
+            _ => None,
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Setting<T> {
-    pub value: T,
+/// A setting's value and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub value: Value,
     pub source: Source,
 }
 
-impl<T> Setting<T> {
-    fn new(value: T, source: Source) -> Self {
-        Setting { value, source }
-    }
-}
-
-/// An API key. It has no `Display`, no `Serialize`, and a redacting `Debug`, so it cannot end up
-/// in output, logs, sessions or reports by accident; [`ApiKey::expose`] is the one way out and
-/// is used only to build the Authorization header.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    pub fn new(key: impl Into<String>) -> Self {
-        ApiKey(key.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(<redacted>)")
-    }
-}
-
-/// Values given on the command line; `None` means the flag was not used.
+/// What was given on the command line for each setting that has a flag, by setting name.
 #[derive(Debug, Clone, Default)]
-pub struct Flags {
-    pub base_url: Option<String>,
-    pub model: Option<String>,
-    pub judge_model: Option<String>,
-    pub timeout_secs: Option<u64>,
-    pub max_retries: Option<u32>,
-    pub home: Option<PathBuf>,
-    pub config: Option<PathBuf>,
-    pub questions: Vec<PathBuf>,
-    pub offline: bool,
+pub struct FlagValues {
+    values: Vec<(&'static str, Vec<String>)>,
+}
+
+impl FlagValues {
+    /// Records `values` for the setting `name` (a switch records `"true"`).
+    pub fn set(&mut self, name: &'static str, values: Vec<String>) {
+        if !values.is_empty() {
+            self.values.push((name, values));
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&[String]> {
+        self.values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_slice())
+    }
 }
 
 /// A setting that could not be used, named with its layer so the user knows what to fix.
@@ -100,9 +115,9 @@ pub struct Flags {
 pub enum ConfigError {
     #[error("{name} = \"{value}\" ({origin}): {problem}")]
     Invalid {
-        name: &'static str,
+        name: String,
         value: String,
-        origin: Source,
+        origin: Box<Source>,
         problem: String,
     },
     #[error("{}{}: {message}", path.display(), if *.line > 0 { format!(":{line}") } else { String::new() })]
@@ -112,310 +127,214 @@ pub enum ConfigError {
         message: String,
     },
     #[error("config file problems:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    File(Vec<crate::tomlread::Problem>),
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
+    File(Vec<Problem>),
+    #[error("config file {} ({origin}) does not exist; create it or fix the path", path.display())]
+    MissingFile { path: PathBuf, origin: Box<Source> },
+    #[error("{}: {reason}", path.display())]
+    Unreadable {
         path: PathBuf,
-        source: std::io::Error,
+        reason: crate::files::ReadError,
     },
     #[error("cannot find a home directory for data; set REHEARSE_HOME")]
     NoHome,
 }
 
-/// The effective settings for this run.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// `None` means no endpoint is configured: the tool runs offline.
-    pub base_url: Option<Setting<String>>,
-    pub api_key: Option<Setting<ApiKey>>,
-    pub model: Setting<String>,
-    pub judge_model: Setting<String>,
-    pub timeout_secs: Setting<u64>,
-    pub connect_timeout_secs: Setting<u64>,
-    pub max_retries: Setting<u32>,
-    /// Base delay of the exponential retry backoff, in milliseconds.
-    pub retry_base_ms: Setting<u64>,
-    pub home: Setting<PathBuf>,
-    pub questions: Vec<Setting<PathBuf>>,
-    pub offline: Setting<bool>,
-    pub no_color: bool,
-    /// The config file consulted (it may not exist).
-    pub config_file: Option<PathBuf>,
-}
-
-/// A URL fit for display: any `user:password@` part is replaced, so credentials embedded in
-/// a base URL never reach the screen, logs or error messages.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
-        None => url.to_owned(),
+impl ConfigError {
+    /// Bad settings are usage errors (2); a file the machine cannot read is a runtime one (1).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ConfigError::Unreadable { reason, .. } if !reason.is_input_problem() => {
+                crate::error::FAILURE
+            }
+            _ => crate::error::USAGE,
+        }
     }
 }
 
-pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
-pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
+/// The effective settings for this run: one [`Resolved`] per setting of [`settings::ALL`]
+/// (a list setting such as `questions` may have several).
+#[derive(Debug, Clone)]
+pub struct Config {
+    values: Vec<Vec<Resolved>>,
+}
 
-/// Why the tool runs without an endpoint, or `None` when it uses one.
+/// Why the tool runs without an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OfflineReason {
     Forced,
     NoEndpoint,
 }
 
+/// The outside world a [`Config`] is resolved from; [`Config::load`] fills it from the real
+/// one, tests fill it by hand.
+pub struct Inputs<'a> {
+    pub flags: &'a FlagValues,
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    pub dotenv: Option<DotEnv>,
+    pub file: Option<FileLayer>,
+    pub data_dir: Option<PathBuf>,
+    pub config_path: Option<PathBuf>,
+}
+
 impl Config {
     /// Reads the real environment, `./.env` and the config file, then applies `flags`.
-    pub fn load(flags: &Flags) -> Result<Config, ConfigError> {
+    pub fn load(flags: &FlagValues) -> Result<Config, ConfigError> {
         let env: HashMap<String, String> = std::env::vars().collect();
-        let dotenv_path = PathBuf::from(".env");
-        let dotenv = read_dotenv(&dotenv_path)?;
-        let config_path = flags
-            .config
-            .clone()
-            .or_else(|| env.get("REHEARSE_CONFIG").map(PathBuf::from))
-            .or_else(default_config_path);
-        let file = match &config_path {
-            Some(path) => read_config_file(path)?,
-            None => None,
-        };
-        let data_default = default_home();
-        let mut config = Config::resolve(
+        let lookup = |name: &str| env.get(name).cloned();
+        let dotenv = DotEnv::read(Path::new(".env"))?;
+        let mut inputs = Inputs {
             flags,
-            &|name| env.get(name).cloned(),
-            dotenv.map(|vars| (dotenv_path, vars)),
-            config_path.clone().zip(file),
-            data_default,
-        )?;
-        config.config_file = config_path;
-        Ok(config)
-    }
-
-    /// Pure layering over explicit inputs; [`Config::load`] feeds it the real world.
-    pub fn resolve(
-        flags: &Flags,
-        env: &dyn Fn(&str) -> Option<String>,
-        dotenv: Option<(PathBuf, HashMap<String, String>)>,
-        file: Option<(PathBuf, FileConfig)>,
-        default_home: Option<PathBuf>,
-    ) -> Result<Config, ConfigError> {
-        let layers = Layers {
-            env,
-            dotenv: dotenv.as_ref(),
+            env: &lookup,
+            dotenv,
+            file: None,
+            data_dir: default_dir(Dir::Data),
+            config_path: default_dir(Dir::Config),
         };
-        let file_path = file.as_ref().map(|(p, _)| p.clone());
-        let fc = file.map(|(_, c)| c).unwrap_or_default();
-        let from_file = |v: Option<String>| {
-            v.map(|v| Setting::new(v, Source::File(file_path.clone().unwrap_or_default())))
-        };
-
-        let string = |flag: (Option<&String>, &'static str),
-                      vars: &[&'static str],
-                      file_value: Option<String>| {
-            if let Some(v) = flag.0.filter(|v| !v.is_empty()) {
-                return Some(Setting::new(v.clone(), Source::Flag(flag.1)));
-            }
-            layers.lookup(vars).or_else(|| from_file(file_value))
-        };
-
-        let api_key = layers
-            .lookup(&["REHEARSE_API_KEY", "OPENAI_API_KEY"])
-            .map(|s| Setting::new(ApiKey::new(s.value), s.source))
-            .or_else(|| {
-                fc.api_key
-                    .clone()
-                    .map(|k| Setting::new(k, Source::File(file_path.clone().unwrap_or_default())))
-            });
-
-        let base_url = string(
-            (flags.base_url.as_ref(), "--base-url"),
-            &["REHEARSE_BASE_URL", "OPENAI_BASE_URL"],
-            fc.base_url.clone(),
-        )
-        .or_else(|| {
-            api_key.as_ref().map(|_| {
-                Setting::new(
-                    OPENAI_BASE_URL.to_owned(),
-                    Source::Derived("an API key is set"),
-                )
+        // The config file's own location comes from every layer but the file itself.
+        let config = layered(&settings::CONFIG, &inputs)?.pop().or_else(|| {
+            inputs.config_path.clone().map(|p| Resolved {
+                value: Value::Path(p),
+                source: Source::Default,
             })
         });
-        if let Some(url) = &base_url {
-            let v = url.value.trim();
-            let rest = v
-                .strip_prefix("http://")
-                .or_else(|| v.strip_prefix("https://"));
-            if rest.is_none_or(|r| r.trim_matches('/').is_empty()) {
-                return Err(ConfigError::Invalid {
-                    name: "base URL",
-                    value: redact_url(&url.value),
-                    origin: url.source.clone(),
-                    problem:
-                        "expected an http:// or https:// URL such as http://localhost:11434/v1"
-                            .into(),
-                });
-            }
+        if let Some(Resolved {
+            value: Value::Path(path),
+            source,
+        }) = config
+        {
+            inputs.file = FileLayer::read(&path, &source)?;
         }
-        let base_url = base_url
-            .map(|s| Setting::new(s.value.trim().trim_end_matches('/').to_owned(), s.source));
+        Config::resolve(&inputs)
+    }
 
-        let model = string(
-            (flags.model.as_ref(), "--model"),
-            &["REHEARSE_MODEL"],
-            fc.model.clone(),
-        )
-        .unwrap_or_else(|| Setting::new(DEFAULT_MODEL.to_owned(), Source::Default));
-        let judge_model = string(
-            (flags.judge_model.as_ref(), "--judge-model"),
-            &["REHEARSE_JUDGE_MODEL"],
-            fc.judge_model.clone(),
-        )
-        .unwrap_or_else(|| Setting::new(model.value.clone(), Source::Derived("same as the model")));
-
-        let number = |flag: Option<(u64, &'static str)>,
-                      var: &'static str,
-                      file_value: Option<u64>,
-                      default: u64,
-                      range: std::ops::RangeInclusive<u64>,
-                      what: &str|
-         -> Result<Setting<u64>, ConfigError> {
-            let setting = if let Some((v, name)) = flag {
-                Setting::new(v.to_string(), Source::Flag(name))
-            } else if let Some(s) = layers.lookup(&[var]) {
-                s
-            } else if let Some(v) = file_value {
-                Setting::new(
-                    v.to_string(),
-                    Source::File(file_path.clone().unwrap_or_default()),
-                )
-            } else {
-                return Ok(Setting::new(default, Source::Default));
-            };
-            match setting.value.trim().parse::<u64>() {
-                Ok(n) if range.contains(&n) => Ok(Setting::new(n, setting.source)),
-                _ => Err(ConfigError::Invalid {
-                    name: match setting.source {
-                        Source::Flag(flag) => flag,
-                        _ => var,
-                    },
-                    value: setting.value,
-                    origin: setting.source,
-                    problem: format!("expected {what} from {} to {}", range.start(), range.end()),
-                }),
+    /// Pure layering over explicit inputs.
+    pub fn resolve(inputs: &Inputs<'_>) -> Result<Config, ConfigError> {
+        let mut values: Vec<Vec<Resolved>> = Vec::with_capacity(settings::ALL.len());
+        for def in settings::ALL {
+            values.push(layered(def, inputs)?);
+        }
+        // Fallbacks may depend on other settings, so they come once every layer is read.
+        for (i, def) in settings::ALL.iter().enumerate() {
+            if !values[i].is_empty() || def.ty == Ty::Paths {
+                continue;
             }
-        };
-        let timeout_secs = number(
-            flags.timeout_secs.map(|v| (v, "--timeout")),
-            "REHEARSE_TIMEOUT_SECS",
-            fc.timeout_secs,
-            120,
-            1..=3600,
-            "a whole number of seconds",
-        )?;
-        let connect_timeout_secs = number(
-            None,
-            "REHEARSE_CONNECT_TIMEOUT_SECS",
-            fc.connect_timeout_secs,
-            10,
-            1..=600,
-            "a whole number of seconds",
-        )?;
-        let max_retries = number(
-            flags.max_retries.map(|v| (u64::from(v), "--max-retries")),
-            "REHEARSE_MAX_RETRIES",
-            fc.max_retries,
-            3,
-            0..=10,
-            "a retry count",
-        )?;
-        let max_retries = Setting::new(max_retries.value as u32, max_retries.source);
-        let retry_base_ms = number(
-            None,
-            "REHEARSE_RETRY_BASE_MS",
-            fc.retry_base_ms,
-            500,
-            0..=60_000,
-            "milliseconds",
-        )?;
-
-        let home = match &flags.home {
-            Some(h) => Setting::new(h.clone(), Source::Flag("--home")),
-            None => match layers.lookup(&["REHEARSE_HOME"]) {
-                Some(s) => Setting::new(expand_tilde(&s.value, env), s.source),
-                None => match fc.home.clone() {
-                    Some(h) => Setting::new(
-                        expand_tilde(&h, env),
-                        Source::File(file_path.clone().unwrap_or_default()),
-                    ),
-                    None => Setting::new(default_home.ok_or(ConfigError::NoHome)?, Source::Default),
+            let fallback = match def.fallback {
+                Fallback::None => Resolved {
+                    value: Value::Unset,
+                    source: Source::Default,
                 },
-            },
-        };
-
-        let mut questions: Vec<Setting<PathBuf>> = fc
-            .questions
-            .iter()
-            .map(|d| {
-                Setting::new(
-                    expand_tilde(d, env),
-                    Source::File(file_path.clone().unwrap_or_default()),
-                )
-            })
-            .collect();
-        questions.extend(
-            flags
-                .questions
-                .iter()
-                .map(|d| Setting::new(d.clone(), Source::Flag("--questions"))),
-        );
-
-        let offline = if flags.offline {
-            Setting::new(true, Source::Flag("--offline"))
-        } else {
-            match layers.lookup(&["REHEARSE_OFFLINE"]) {
-                Some(s) => {
-                    let on = matches!(
-                        s.value.trim().to_ascii_lowercase().as_str(),
-                        "1" | "true" | "yes" | "on"
-                    );
-                    Setting::new(on, s.source)
+                Fallback::Value(v) => Resolved {
+                    value: settings::parse(def, v, None).expect("defaults parse (unit-tested)"),
+                    source: Source::Default,
+                },
+                Fallback::SameAs(other) => {
+                    let other_value = values[index_of(other)]
+                        .first()
+                        .map_or(Value::Unset, |r| r.value.clone());
+                    Resolved {
+                        value: other_value,
+                        source: Source::Derived(format!("same as {other}")),
+                    }
                 }
-                None => Setting::new(
-                    fc.offline.unwrap_or(false),
-                    match fc.offline {
-                        Some(_) => Source::File(file_path.clone().unwrap_or_default()),
-                        None => Source::Default,
-                    },
-                ),
-            }
-        };
+                Fallback::WhenSet { other, value, why } => {
+                    let set = values[index_of(other)]
+                        .first()
+                        .is_some_and(|r| r.value != Value::Unset);
+                    if set {
+                        Resolved {
+                            value: settings::parse(def, value, None).expect("defaults parse"),
+                            source: Source::Derived(why.to_owned()),
+                        }
+                    } else {
+                        Resolved {
+                            value: Value::Unset,
+                            source: Source::Default,
+                        }
+                    }
+                }
+                Fallback::DataDir => Resolved {
+                    value: Value::Path(inputs.data_dir.clone().ok_or(ConfigError::NoHome)?),
+                    source: Source::Default,
+                },
+                Fallback::ConfigFile => Resolved {
+                    value: inputs.config_path.clone().map_or(Value::Unset, Value::Path),
+                    source: Source::Default,
+                },
+            };
+            values[i].push(fallback);
+        }
+        Ok(Config { values })
+    }
 
-        let no_color = env("NO_COLOR").is_some_and(|v| !v.is_empty());
+    /// The value of a single-valued setting.
+    pub fn get(&self, def: &Def) -> &Resolved {
+        self.values[index_of(def.name)]
+            .first()
+            .expect("single-valued settings always resolve")
+    }
 
-        Ok(Config {
-            base_url,
-            api_key,
-            model,
-            judge_model,
-            timeout_secs,
-            connect_timeout_secs,
-            max_retries,
-            retry_base_ms,
-            home,
-            questions,
-            offline,
-            no_color,
-            config_file: file_path,
-        })
+    /// Every value of a list setting, in order (config file first, then flags).
+    pub fn all(&self, def: &Def) -> &[Resolved] {
+        &self.values[index_of(def.name)]
+    }
+
+    /// A text or URL setting; `None` when unset.
+    pub fn text(&self, def: &Def) -> Option<&str> {
+        match &self.get(def).value {
+            Value::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn int(&self, def: &Def) -> u64 {
+        match self.get(def).value {
+            Value::Int(n) => n,
+            ref other => unreachable!("{} is not an integer setting: {other:?}", def.name),
+        }
+    }
+
+    pub fn flag(&self, def: &Def) -> bool {
+        matches!(self.get(def).value, Value::Bool(true))
+    }
+
+    pub fn path(&self, def: &Def) -> Option<&Path> {
+        match &self.get(def).value {
+            Value::Path(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub fn secret(&self, def: &Def) -> Option<&ApiKey> {
+        match &self.get(def).value {
+            Value::Secret(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// The data directory (`$REHEARSE_HOME`).
+    pub fn home(&self) -> &Path {
+        self.path(&settings::HOME)
+            .expect("home always resolves (or loading fails)")
+    }
+
+    pub fn model(&self) -> &str {
+        self.text(&settings::MODEL)
+            .unwrap_or(settings::DEFAULT_MODEL)
+    }
+
+    pub fn judge_model(&self) -> &str {
+        self.text(&settings::JUDGE_MODEL).unwrap_or(self.model())
+    }
+
+    pub fn no_color(&self) -> bool {
+        self.flag(&settings::NO_COLOR)
     }
 
     /// `Some(reason)` when this run has no LLM endpoint to talk to.
     pub fn offline_reason(&self) -> Option<OfflineReason> {
-        if self.offline.value {
+        if self.flag(&settings::OFFLINE) {
             Some(OfflineReason::Forced)
-        } else if self.base_url.is_none() {
+        } else if self.text(&settings::BASE_URL).is_none() {
             Some(OfflineReason::NoEndpoint)
         } else {
             None
@@ -423,186 +342,438 @@ impl Config {
     }
 
     pub fn question_dirs(&self) -> Vec<PathBuf> {
-        self.questions.iter().map(|s| s.value.clone()).collect()
+        self.all(&settings::QUESTIONS)
+            .iter()
+            .filter_map(|r| match &r.value {
+                Value::Path(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The config file consulted (it may not exist).
+    pub fn config_file(&self) -> Option<&Path> {
+        self.path(&settings::CONFIG)
     }
 }
 
-/// The environment and `.env` layers, consulted in that order for each name in turn.
-struct Layers<'a> {
-    env: &'a dyn Fn(&str) -> Option<String>,
-    dotenv: Option<&'a (PathBuf, HashMap<String, String>)>,
+fn index_of(name: &str) -> usize {
+    settings::ALL
+        .iter()
+        .position(|d| d.name == name)
+        .unwrap_or_else(|| panic!("no setting {name}"))
 }
 
-impl Layers<'_> {
-    /// The first non-empty value among `vars`: all of them in the environment first, then all
-    /// of them in `.env`, so `.env` never overrides anything set in the environment.
-    fn lookup(&self, vars: &[&'static str]) -> Option<Setting<String>> {
-        for var in vars {
-            if let Some(v) = (self.env)(var).filter(|v| !v.trim().is_empty()) {
-                return Some(Setting::new(v, Source::Env(var)));
-            }
-        }
-        let (path, map) = self.dotenv?;
-        for var in vars {
-            if let Some(v) = map.get(*var).filter(|v| !v.trim().is_empty()) {
-                return Some(Setting::new(
-                    v.clone(),
-                    Source::DotEnv {
-                        path: path.clone(),
-                        var,
-                    },
-                ));
-            }
-        }
-        None
-    }
-}
-
-/// What the config file may set. Unknown keys are reported, with their line.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FileConfig {
-    pub base_url: Option<String>,
-    pub api_key: Option<ApiKey>,
-    pub model: Option<String>,
-    pub judge_model: Option<String>,
-    pub timeout_secs: Option<u64>,
-    pub connect_timeout_secs: Option<u64>,
-    pub max_retries: Option<u64>,
-    pub retry_base_ms: Option<u64>,
-    pub home: Option<String>,
-    pub questions: Vec<String>,
-    pub offline: Option<bool>,
-}
-
-impl FileConfig {
-    pub fn parse(file: &str, text: &str) -> Result<FileConfig, Vec<crate::tomlread::Problem>> {
-        let arena = toml_spanner::Arena::new();
-        let (doc, table) = crate::tomlread::Doc::parse(file, text, &arena);
-        let Some(table) = table else {
-            return Err(doc.into_problems());
-        };
-        let t = doc.root(&table);
-        let int = |key: &'static str, max: i64| t.opt_integer(key, 0..=max).map(|v| v as u64);
-        let config = FileConfig {
-            base_url: t.opt_string("base_url"),
-            api_key: t.opt_string("api_key").map(ApiKey::new),
-            model: t.opt_string("model"),
-            judge_model: t.opt_string("judge_model"),
-            timeout_secs: int("timeout_secs", 3600),
-            connect_timeout_secs: int("connect_timeout_secs", 600),
-            max_retries: int("max_retries", 10),
-            retry_base_ms: int("retry_base_ms", 60_000),
-            home: t.opt_string("home"),
-            questions: t.strings("questions", false),
-            offline: t.opt_bool("offline"),
-        };
-        t.finish();
-        if doc.has_problems() {
-            Err(doc.into_problems())
-        } else {
-            Ok(config)
-        }
-    }
-}
-
-fn read_config_file(path: &Path) -> Result<Option<FileConfig>, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
+/// The values the layers above the defaults give `def`: the flag, else the first of its
+/// variables in the environment, else in `.env`, else the config file. A list setting
+/// collects the config file's entries and then the flags'.
+fn layered(def: &'static Def, inputs: &Inputs<'_>) -> Result<Vec<Resolved>, ConfigError> {
+    let home = (inputs.env)("HOME");
+    let home = home.as_deref();
+    let read = |raw: &str, source: Source| -> Result<Resolved, ConfigError> {
+        settings::parse(def, raw, home)
+            .map(|value| Resolved {
+                value,
+                source: source.clone(),
+            })
+            .map_err(|problem| ConfigError::Invalid {
+                name: match &source {
+                    Source::Flag(f) => f.clone(),
+                    Source::Env(v) | Source::DotEnv { var: v, .. } => (*v).to_owned(),
+                    _ => def.name.to_owned(),
+                },
+                value: if def.is_secret() {
+                    "…".into()
+                } else {
+                    settings::redact_url(raw)
+                },
+                origin: Box::new(source),
+                problem,
+            })
     };
-    FileConfig::parse(&path.display().to_string(), &text)
-        .map(Some)
-        .map_err(ConfigError::File)
-}
-
-/// Reads `.env` without touching the process environment. A missing file is not an error.
-fn read_dotenv(path: &Path) -> Result<Option<HashMap<String, String>>, ConfigError> {
-    if !path.is_file() {
-        return Ok(None);
+    let flag = def.flag.and_then(|_| inputs.flags.get(def.name));
+    if def.ty == Ty::Paths {
+        let mut out = Vec::new();
+        if let Some(FileEntry::List(items, line)) = inputs
+            .file
+            .as_ref()
+            .and_then(|f| f.values.get(def.name).cloned())
+        {
+            for item in items {
+                let r = read(&item, inputs.file_source(def, line))?;
+                out.extend(as_path_entries(r));
+            }
+        }
+        for raw in flag.unwrap_or_default() {
+            let r = read(raw, Source::Flag(def.flag_name().unwrap_or_default()))?;
+            out.extend(as_path_entries(r));
+        }
+        return Ok(out);
     }
-    let iter = dotenvy::from_path_iter(path).map_err(|_| ConfigError::DotEnv {
-        path: path.to_path_buf(),
-        line: 0,
-        message: "cannot open it".into(),
-    })?;
-    let mut vars = HashMap::new();
-    for item in iter {
-        match item {
-            Ok((k, v)) => {
-                vars.insert(k, v);
-            }
-            // Never echo the line: it may hold an API key.
-            Err(dotenvy::Error::LineParse(line, _)) => {
-                let first = line.lines().next().unwrap_or_default().trim();
-                let text = std::fs::read_to_string(path).unwrap_or_default();
-                let number = text
-                    .lines()
-                    .position(|l| l.trim() == first)
-                    .map_or(0, |i| i + 1);
-                let name = first
-                    .split('=')
-                    .next()
-                    .map(|n| n.trim().trim_start_matches("export ").trim())
-                    .filter(|n| {
-                        !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                    });
-                let what = name.map_or("this line".to_owned(), |n| format!("the value of {n}"));
-                return Err(ConfigError::DotEnv {
-                    path: path.to_path_buf(),
-                    line: number,
-                    message: format!(
-                        "cannot parse {what} (expected NAME=value; check for an unclosed quote)"
-                    ),
-                });
-            }
-            Err(dotenvy::Error::Io(e)) => {
-                return Err(ConfigError::Io {
-                    path: path.to_path_buf(),
-                    source: e,
-                });
-            }
-            Err(_) => {
-                return Err(ConfigError::DotEnv {
-                    path: path.to_path_buf(),
-                    line: 0,
-                    message: "cannot read it as NAME=value lines".into(),
-                });
+    if let Some(raws) = flag
+        && let Some(raw) = raws.last()
+    {
+        return Ok(vec![read(
+            raw,
+            Source::Flag(def.flag_name().unwrap_or_default()),
+        )?]);
+    }
+    // All of a setting's variables in the environment first, then all of them in `.env`, so
+    // `.env` never overrides anything set in the environment.
+    for var in def.env {
+        if let Some(v) = (inputs.env)(var).filter(|v| present(def, v)) {
+            return Ok(vec![read(&v, Source::Env(var))?]);
+        }
+    }
+    if let Some(dotenv) = &inputs.dotenv {
+        for var in def.env {
+            if let Some((v, line)) = dotenv.vars.get(*var).filter(|(v, _)| present(def, v)) {
+                let source = Source::DotEnv {
+                    path: dotenv.path.clone(),
+                    line: *line,
+                    var,
+                };
+                return Ok(vec![read(v, source)?]);
             }
         }
     }
-    Ok(Some(vars))
-}
-
-fn default_config_path() -> Option<PathBuf> {
-    use etcetera::BaseStrategy;
-    etcetera::choose_base_strategy()
-        .ok()
-        .map(|s| s.config_dir().join("rehearse").join("config.toml"))
-}
-
-fn default_home() -> Option<PathBuf> {
-    use etcetera::BaseStrategy;
-    etcetera::choose_base_strategy()
-        .ok()
-        .map(|s| s.data_dir().join("rehearse"))
-}
-
-fn expand_tilde(path: &str, env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
-    match (path.strip_prefix("~/"), env("HOME")) {
-        (Some(rest), Some(home)) => Path::new(&home).join(rest),
-        _ => PathBuf::from(path),
+    if let Some(FileEntry::One(raw, line)) = inputs
+        .file
+        .as_ref()
+        .and_then(|f| f.values.get(def.name).cloned())
+    {
+        return Ok(vec![read(&raw, inputs.file_source(def, line))?]);
     }
+    Ok(Vec::new())
+}
+
+/// An empty variable counts as unset, except for `NO_COLOR`-style presence settings, where
+/// the spec says an empty value is unset too.
+fn present(_def: &Def, value: &str) -> bool {
+    !value.trim().is_empty()
+}
+
+fn as_path_entries(r: Resolved) -> Vec<Resolved> {
+    match r.value {
+        Value::Paths(ps) => ps
+            .into_iter()
+            .map(|p| Resolved {
+                value: Value::Path(p),
+                source: r.source.clone(),
+            })
+            .collect(),
+        value => vec![Resolved {
+            value,
+            source: r.source,
+        }],
+    }
+}
+
+impl Inputs<'_> {
+    fn file_source(&self, def: &'static Def, line: usize) -> Source {
+        Source::File {
+            path: self
+                .file
+                .as_ref()
+                .map(|f| f.path.clone())
+                .unwrap_or_default(),
+            line,
+            key: def.name,
+        }
+    }
+}
+
+/// The `.env` file: each variable with its value and the line it was set on.
+#[derive(Debug, Clone, Default)]
+pub struct DotEnv {
+    pub path: PathBuf,
+    pub vars: HashMap<String, (String, usize)>,
+}
+
+impl DotEnv {
+    /// Reads `.env` (parsed by dotenvy) without touching the process environment. A missing
+    /// file is not an error. Line numbers come from feeding dotenvy one physical line per read,
+    /// so the lines handed over when an entry comes back are the entry's lines.
+    pub fn read(path: &Path) -> Result<Option<DotEnv>, ConfigError> {
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let bytes = crate::files::read_bounded(path, MAX_CONFIG_BYTES).map_err(|reason| {
+            ConfigError::Unreadable {
+                path: path.to_path_buf(),
+                reason,
+            }
+        })?;
+        DotEnv::parse(path, &bytes).map(Some)
+    }
+
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<DotEnv, ConfigError> {
+        let lines = Rc::new(RefCell::new(Vec::new()));
+        let reader = LineFeeder {
+            inner: std::io::BufReader::new(bytes),
+            lines: Rc::clone(&lines),
+            at_line_start: true,
+        };
+        let mut vars = HashMap::new();
+        let mut consumed = 0;
+        for item in dotenvy::Iter::new(reader) {
+            let handed: Vec<(usize, bool)> = lines.borrow()[consumed..].to_vec();
+            consumed = lines.borrow().len();
+            // The entry starts at the first line that is not blank or a comment.
+            let line = handed
+                .iter()
+                .find(|(_, filler)| !filler)
+                .or(handed.last())
+                .map_or(0, |(n, _)| *n);
+            match item {
+                Ok((k, v)) => {
+                    vars.insert(k, (v, line));
+                }
+                // Never echo the line: it may hold an API key.
+                Err(dotenvy::Error::LineParse(text, _)) => {
+                    let first = text.lines().next().unwrap_or_default().trim();
+                    let name = first
+                        .split('=')
+                        .next()
+                        .map(|n| n.trim().trim_start_matches("export ").trim())
+                        .filter(|n| {
+                            !n.is_empty()
+                                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        });
+                    let what = name.map_or("this line".to_owned(), |n| format!("the value of {n}"));
+                    return Err(ConfigError::DotEnv {
+                        path: path.to_path_buf(),
+                        line,
+                        message: format!(
+                            "cannot parse {what} (expected NAME=value; check for an unclosed quote)"
+                        ),
+                    });
+                }
+                Err(_) => {
+                    return Err(ConfigError::DotEnv {
+                        path: path.to_path_buf(),
+                        line,
+                        message: "cannot read it as NAME=value lines".into(),
+                    });
+                }
+            }
+        }
+        Ok(DotEnv {
+            path: path.to_path_buf(),
+            vars,
+        })
+    }
+}
+
+/// Hands its reader's bytes over at most one line per `read`, recording each line's number and
+/// whether it is blank or a comment, so the consumer's buffer never holds more than one line.
+struct LineFeeder<R> {
+    inner: std::io::BufReader<R>,
+    lines: Rc<RefCell<Vec<(usize, bool)>>>,
+    at_line_start: bool,
+}
+
+impl<R: Read> Read for LineFeeder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.inner.fill_buf()?;
+        if available.is_empty() || buf.is_empty() {
+            return Ok(0);
+        }
+        let end = available
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(available.len(), |i| i + 1);
+        let n = end.min(buf.len());
+        if self.at_line_start {
+            let line = &available[..end];
+            let text = String::from_utf8_lossy(line);
+            let trimmed = text.trim();
+            let filler = trimmed.is_empty() || trimmed.starts_with('#');
+            let mut lines = self.lines.borrow_mut();
+            let number = lines.len() + 1;
+            lines.push((number, filler));
+        }
+        buf[..n].copy_from_slice(&available[..n]);
+        self.at_line_start = available[n - 1] == b'\n';
+        self.inner.consume(n);
+        Ok(n)
+    }
+}
+
+/// One value in the config file, as written, with its line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileEntry {
+    One(String, usize),
+    List(Vec<String>, usize),
+}
+
+/// The config file: each key's raw value and line. Types are checked here; values are read by
+/// the setting's own parser, like every other layer's.
+#[derive(Debug, Clone, Default)]
+pub struct FileLayer {
+    pub path: PathBuf,
+    pub values: HashMap<&'static str, FileEntry>,
+}
+
+impl FileLayer {
+    /// Reads the config file at `path`. A missing file is fine when nobody asked for it by name
+    /// (`source` is the default); a file named by a flag or variable must exist.
+    pub fn read(path: &Path, source: &Source) -> Result<Option<FileLayer>, ConfigError> {
+        if !path.exists() {
+            return match source {
+                Source::Default | Source::Derived(_) => Ok(None),
+                _ => Err(ConfigError::MissingFile {
+                    path: path.to_path_buf(),
+                    origin: Box::new(source.clone()),
+                }),
+            };
+        }
+        let bytes = crate::files::read_bounded(path, MAX_CONFIG_BYTES).map_err(|reason| {
+            ConfigError::Unreadable {
+                path: path.to_path_buf(),
+                reason,
+            }
+        })?;
+        let display = path.display().to_string();
+        let text = String::from_utf8(bytes).map_err(|_| {
+            ConfigError::File(vec![Problem {
+                file: display.clone(),
+                line: 1,
+                field: String::new(),
+                message: "not valid UTF-8 (save the config file as UTF-8 text)".into(),
+            }])
+        })?;
+        FileLayer::parse(path, &text).map(Some)
+    }
+
+    /// Parses config-file text; every problem is reported at once, with its line.
+    pub fn parse(path: &Path, text: &str) -> Result<FileLayer, ConfigError> {
+        use toml_spanner::Value as T;
+        let display = path.display().to_string();
+        let doc = crate::tomlread::Source::new(&display, text);
+        let arena = toml_spanner::Arena::new();
+        let table = match toml_spanner::parse(text, &arena) {
+            Ok(parsed) => parsed,
+            Err(err) => return Err(ConfigError::File(vec![doc.syntax_problem(&err)])),
+        };
+        let mut problems = Vec::new();
+        let mut values = HashMap::new();
+        let known: Vec<&str> = settings::ALL
+            .iter()
+            .filter(|d| d.in_file)
+            .map(|d| d.name)
+            .collect();
+        for (key, item) in table.table() {
+            let line = doc.line_of(item.span().start as usize);
+            let name = key.name;
+            let Some(def) = settings::ALL
+                .iter()
+                .copied()
+                .find(|d| d.in_file && d.name == name)
+            else {
+                problems.push(doc.problem(
+                    line,
+                    name,
+                    format!("unknown field (known fields: {})", known.join(", ")),
+                ));
+                continue;
+            };
+            let wanted = match def.ty {
+                Ty::Int { .. } => "an integer",
+                Ty::Bool => "true or false",
+                Ty::Paths => "a list of strings",
+                _ => "a string",
+            };
+            let entry = match (&def.ty, item.value()) {
+                (Ty::Int { range, .. }, T::Integer(n)) => match n.as_i64() {
+                    Some(v) if v >= 0 && range.contains(&(v as u64)) => {
+                        Some(FileEntry::One(v.to_string(), line))
+                    }
+                    _ => {
+                        problems.push(doc.problem(
+                            line,
+                            name,
+                            format!(
+                                "{} is out of range (expected an integer from {} to {})",
+                                n.as_i128(),
+                                range.start(),
+                                range.end()
+                            ),
+                        ));
+                        None
+                    }
+                },
+                (Ty::Bool, T::Boolean(b)) => Some(FileEntry::One(b.to_string(), line)),
+                (Ty::Paths, T::Array(items)) => {
+                    let mut list = Vec::new();
+                    for (i, item) in items.iter().enumerate() {
+                        match item.value() {
+                            T::String(s) if !s.trim().is_empty() => list.push((*s).to_owned()),
+                            _ => problems.push(doc.problem(
+                                doc.line_of(item.span().start as usize),
+                                &format!("{name}[{i}]"),
+                                "expected a non-empty string".to_owned(),
+                            )),
+                        }
+                    }
+                    Some(FileEntry::List(list, line))
+                }
+                (Ty::Text | Ty::Url | Ty::Secret | Ty::Path | Ty::Command, T::String(s)) => {
+                    if s.trim().is_empty() {
+                        problems.push(doc.problem(line, name, "must not be empty".to_owned()));
+                        None
+                    } else {
+                        Some(FileEntry::One((*s).to_owned(), line))
+                    }
+                }
+                (_, _) => {
+                    problems.push(doc.problem(
+                        line,
+                        name,
+                        format!(
+                            "expected {wanted}, found {}",
+                            crate::tomlread::kind_name(item)
+                        ),
+                    ));
+                    None
+                }
+            };
+            if let Some(entry) = entry {
+                values.insert(def.name, entry);
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort();
+            return Err(ConfigError::File(problems));
+        }
+        Ok(FileLayer {
+            path: path.to_path_buf(),
+            values,
+        })
+    }
+}
+
+enum Dir {
+    Data,
+    Config,
+}
+
+fn default_dir(which: Dir) -> Option<PathBuf> {
+    use etcetera::BaseStrategy;
+    let base = etcetera::choose_base_strategy().ok()?;
+    Some(match which {
+        Dir::Data => base.data_dir().join("rehearse"),
+        Dir::Config => base.config_dir().join("rehearse").join("config.toml"),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::{
+        API_KEY, BASE_URL, CONNECT_TIMEOUT_SECS, DEFAULT_MODEL, HOME, MODEL, OPENAI_BASE_URL,
+        QUESTIONS, TIMEOUT_SECS,
+    };
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
@@ -612,145 +783,146 @@ mod tests {
         move |name| map.get(name).cloned()
     }
 
-    fn dotenv(pairs: &[(&str, &str)]) -> Option<(PathBuf, HashMap<String, String>)> {
-        Some((
-            PathBuf::from(".env"),
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        ))
+    fn dotenv(text: &str) -> Option<DotEnv> {
+        Some(DotEnv::parse(Path::new(".env"), text.as_bytes()).unwrap())
     }
 
-    fn file(config: FileConfig) -> Option<(PathBuf, FileConfig)> {
-        Some((PathBuf::from("/cfg/config.toml"), config))
+    fn file(text: &str) -> Option<FileLayer> {
+        Some(FileLayer::parse(Path::new("/cfg/config.toml"), text).unwrap())
     }
 
-    fn resolve(
-        flags: &Flags,
+    fn flags(pairs: &[(&'static str, &str)]) -> FlagValues {
+        let mut f = FlagValues::default();
+        for (name, v) in pairs {
+            f.set(name, vec![(*v).to_owned()]);
+        }
+        f
+    }
+
+    fn resolve_with(
+        flags: &FlagValues,
         env: &[(&str, &str)],
-        dot: &[(&str, &str)],
-        fc: FileConfig,
-    ) -> Config {
-        Config::resolve(
+        dot: Option<DotEnv>,
+        fc: Option<FileLayer>,
+    ) -> Result<Config, ConfigError> {
+        let env = env_of(env);
+        Config::resolve(&Inputs {
             flags,
-            &env_of(env),
-            dotenv(dot),
-            file(fc),
-            Some(PathBuf::from("/data/rehearse")),
-        )
-        .unwrap()
+            env: &env,
+            dotenv: dot,
+            file: fc,
+            data_dir: Some(PathBuf::from("/data/rehearse")),
+            config_path: None,
+        })
+    }
+
+    fn resolve(flags: &FlagValues, env: &[(&str, &str)], dot: &str, fc: &str) -> Config {
+        resolve_with(flags, env, dotenv(dot), file(fc)).unwrap()
+    }
+
+    fn model(c: &Config) -> (&str, &'static str) {
+        (c.model(), c.get(&MODEL).source.layer())
     }
 
     #[test]
     fn each_layer_beats_the_ones_below_it() {
-        let fc = FileConfig {
-            model: Some("from-file".into()),
-            ..FileConfig::default()
-        };
-        let dot = [("REHEARSE_MODEL", "from-dotenv")];
+        let fc = "model = \"from-file\"\n";
+        let dot = "REHEARSE_MODEL=from-dotenv\n";
         let env = [("REHEARSE_MODEL", "from-env")];
-        let flags = Flags {
-            model: Some("from-flag".into()),
-            ..Flags::default()
-        };
+        let flag = flags(&[("model", "from-flag")]);
+        let none = FlagValues::default();
 
-        let c = resolve(&Flags::default(), &[], &[], FileConfig::default());
         assert_eq!(
-            (c.model.value.as_str(), c.model.source.layer()),
+            model(&resolve(&none, &[], "", "")),
             (DEFAULT_MODEL, "default")
         );
-        let c = resolve(&Flags::default(), &[], &[], fc.clone());
+        assert_eq!(model(&resolve(&none, &[], "", fc)), ("from-file", "file"));
         assert_eq!(
-            (c.model.value.as_str(), c.model.source.layer()),
-            ("from-file", "file")
-        );
-        let c = resolve(&Flags::default(), &[], &dot, fc.clone());
-        assert_eq!(
-            (c.model.value.as_str(), c.model.source.layer()),
+            model(&resolve(&none, &[], dot, fc)),
             ("from-dotenv", ".env")
         );
-        let c = resolve(&Flags::default(), &env, &dot, fc.clone());
-        assert_eq!(
-            (c.model.value.as_str(), c.model.source.layer()),
-            ("from-env", "env")
+        assert_eq!(model(&resolve(&none, &env, dot, fc)), ("from-env", "env"));
+        assert_eq!(model(&resolve(&flag, &env, dot, fc)), ("from-flag", "flag"));
+    }
+
+    #[test]
+    fn sources_name_their_line_and_what_set_them() {
+        let c = resolve(
+            &FlagValues::default(),
+            &[],
+            "# comment\n\nREHEARSE_MODEL=m\n",
+            "\ntimeout_secs = 42\n",
         );
-        let c = resolve(&flags, &env, &dot, fc);
-        assert_eq!(
-            (c.model.value.as_str(), c.model.source.layer()),
-            ("from-flag", "flag")
-        );
+        let m = &c.get(&MODEL).source;
+        assert_eq!((m.line(), m.set_by()), (Some(3), "REHEARSE_MODEL"));
+        assert_eq!(m.to_string(), ".env:3 (REHEARSE_MODEL)");
+        let t = &c.get(&TIMEOUT_SECS).source;
+        assert_eq!((t.line(), t.set_by()), (Some(2), "timeout_secs"));
+        assert_eq!(t.to_string(), "config file /cfg/config.toml:2");
     }
 
     #[test]
     fn dotenv_never_overrides_the_environment_even_for_the_preferred_name() {
         // OPENAI_BASE_URL in the environment beats REHEARSE_BASE_URL in .env.
         let c = resolve(
-            &Flags::default(),
+            &FlagValues::default(),
             &[("OPENAI_BASE_URL", "http://env:1/v1")],
-            &[("REHEARSE_BASE_URL", "http://dotenv:2/v1")],
-            FileConfig::default(),
+            "REHEARSE_BASE_URL=http://dotenv:2/v1\n",
+            "",
         );
-        let url = c.base_url.unwrap();
-        assert_eq!(url.value, "http://env:1/v1");
-        assert_eq!(url.source, Source::Env("OPENAI_BASE_URL"));
+        assert_eq!(c.text(&BASE_URL), Some("http://env:1/v1"));
+        assert_eq!(c.get(&BASE_URL).source, Source::Env("OPENAI_BASE_URL"));
     }
 
     #[test]
     fn rehearse_names_win_over_openai_names_in_the_same_layer() {
         let c = resolve(
-            &Flags::default(),
+            &FlagValues::default(),
             &[
                 ("OPENAI_API_KEY", "sk-openai"),
                 ("REHEARSE_API_KEY", "sk-rehearse"),
             ],
-            &[],
-            FileConfig::default(),
+            "",
+            "",
         );
-        assert_eq!(c.api_key.unwrap().value.expose(), "sk-rehearse");
+        assert_eq!(c.secret(&API_KEY).unwrap().expose(), "sk-rehearse");
     }
 
     #[test]
     fn openai_url_is_the_default_only_when_a_key_is_set() {
-        let c = resolve(&Flags::default(), &[], &[], FileConfig::default());
-        assert!(c.base_url.is_none());
+        let c = resolve(&FlagValues::default(), &[], "", "");
+        assert!(c.text(&BASE_URL).is_none());
         assert_eq!(c.offline_reason(), Some(OfflineReason::NoEndpoint));
 
         let c = resolve(
-            &Flags::default(),
+            &FlagValues::default(),
             &[("OPENAI_API_KEY", "sk-x")],
-            &[],
-            FileConfig::default(),
+            "",
+            "",
         );
-        let url = c.base_url.clone().unwrap();
-        assert_eq!(url.value, OPENAI_BASE_URL);
-        assert_eq!(url.source.layer(), "default");
+        assert_eq!(c.text(&BASE_URL), Some(OPENAI_BASE_URL));
+        assert_eq!(c.get(&BASE_URL).source.layer(), "default");
         assert_eq!(c.offline_reason(), None);
     }
 
     #[test]
     fn offline_flag_forces_offline_even_with_an_endpoint() {
-        let flags = Flags {
-            offline: true,
-            ..Flags::default()
-        };
         let c = resolve(
-            &flags,
+            &flags(&[("offline", "true")]),
             &[("REHEARSE_BASE_URL", "http://127.0.0.1:8080/v1")],
-            &[],
-            FileConfig::default(),
+            "",
+            "",
         );
         assert_eq!(c.offline_reason(), Some(OfflineReason::Forced));
     }
 
     #[test]
     fn bad_numbers_name_the_variable_and_its_layer() {
-        let err = Config::resolve(
-            &Flags::default(),
-            &env_of(&[("REHEARSE_TIMEOUT_SECS", "soon")]),
+        let err = resolve_with(
+            &FlagValues::default(),
+            &[("REHEARSE_TIMEOUT_SECS", "soon")],
             None,
             None,
-            Some(PathBuf::from("/d")),
         )
         .unwrap_err();
         assert_eq!(
@@ -760,13 +932,28 @@ mod tests {
     }
 
     #[test]
+    fn unknown_switch_values_are_errors_not_false() {
+        let err = resolve_with(
+            &FlagValues::default(),
+            &[("REHEARSE_OFFLINE", "banana")],
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("REHEARSE_OFFLINE = \"banana\""),
+            "{err}"
+        );
+        assert_eq!(err.exit_code(), crate::error::USAGE);
+    }
+
+    #[test]
     fn base_url_must_be_http() {
-        let err = Config::resolve(
-            &Flags::default(),
-            &env_of(&[("REHEARSE_BASE_URL", "localhost:11434")]),
+        let err = resolve_with(
+            &FlagValues::default(),
+            &[("REHEARSE_BASE_URL", "localhost:11434")],
             None,
             None,
-            Some(PathBuf::from("/d")),
         )
         .unwrap_err();
         assert!(
@@ -777,33 +964,15 @@ mod tests {
     }
 
     #[test]
-    fn credentials_in_urls_are_never_shown() {
-        assert_eq!(
-            redact_url("https://user:tok@host.example/v1"),
-            "https://***@host.example/v1"
-        );
-        assert_eq!(
-            redact_url("http://127.0.0.1:8080/v1"),
-            "http://127.0.0.1:8080/v1"
-        );
-        assert_eq!(redact_url("http://a/x@y"), "http://a/x@y");
-    }
-
-    #[test]
     fn short_hosts_are_valid_and_flags_are_named_in_errors() {
         let c = resolve(
-            &Flags::default(),
+            &FlagValues::default(),
             &[("REHEARSE_BASE_URL", "http://a")],
-            &[],
-            FileConfig::default(),
+            "",
+            "",
         );
-        assert_eq!(c.base_url.unwrap().value, "http://a");
-        let flags = Flags {
-            timeout_secs: Some(0),
-            ..Flags::default()
-        };
-        let err = Config::resolve(&flags, &env_of(&[]), None, None, Some(PathBuf::from("/d")))
-            .unwrap_err();
+        assert_eq!(c.text(&BASE_URL), Some("http://a"));
+        let err = resolve_with(&flags(&[("timeout_secs", "0")]), &[], None, None).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("--timeout = \"0\" (flag --timeout)"),
@@ -812,21 +981,48 @@ mod tests {
     }
 
     #[test]
-    fn api_key_debug_is_redacted() {
-        let key = ApiKey::new("sk-secret-123");
-        assert_eq!(format!("{key:?}"), "ApiKey(<redacted>)");
+    fn secrets_never_reach_messages_or_debug() {
         let c = resolve(
-            &Flags::default(),
+            &FlagValues::default(),
             &[("REHEARSE_API_KEY", "sk-secret-123")],
-            &[],
-            FileConfig::default(),
+            "",
+            "",
         );
         assert!(!format!("{c:?}").contains("sk-secret-123"));
     }
 
     #[test]
+    fn paths_expand_the_tilde_from_every_layer() {
+        let c = resolve(
+            &flags(&[("home", "~/x")]),
+            &[("HOME", "/home/u")],
+            "",
+            "questions = [\"~/q\"]\n",
+        );
+        assert_eq!(c.home(), Path::new("/home/u/x"));
+        let dirs = c.question_dirs();
+        assert_eq!(dirs, vec![PathBuf::from("/home/u/q")]);
+        assert_eq!(c.all(&QUESTIONS)[0].source.layer(), "file");
+    }
+
+    #[test]
+    fn defaults_are_labelled_and_derived_ones_say_why() {
+        let c = resolve(&FlagValues::default(), &[], "", "");
+        assert_eq!(c.int(&CONNECT_TIMEOUT_SECS), 10);
+        assert_eq!(c.get(&HOME).value, Value::Path("/data/rehearse".into()));
+        assert_eq!(
+            c.get(&crate::settings::JUDGE_MODEL).source.to_string(),
+            "default (same as model)"
+        );
+    }
+
+    #[test]
     fn config_file_problems_have_lines() {
-        let problems = FileConfig::parse("c.toml", "model = 3\nbase_ur = \"x\"\n").unwrap_err();
+        let Err(ConfigError::File(problems)) =
+            FileLayer::parse(Path::new("c.toml"), "model = 3\nbase_ur = \"x\"\n")
+        else {
+            panic!("expected file problems");
+        };
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(
             lines[0],
@@ -836,5 +1032,14 @@ mod tests {
             lines[1].starts_with("c.toml:2: base_ur: unknown field"),
             "{lines:?}"
         );
+    }
+
+    #[test]
+    fn dotenv_lines_follow_multiline_values() {
+        let d =
+            DotEnv::parse(Path::new(".env"), b"A=1\n# note\nB=\"two\nlines\"\n\nC=3\n").unwrap();
+        assert_eq!(d.vars["A"], ("1".into(), 1));
+        assert_eq!(d.vars["B"], ("two\nlines".into(), 3));
+        assert_eq!(d.vars["C"], ("3".into(), 6));
     }
 }

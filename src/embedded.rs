@@ -7,11 +7,3 @@ include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 pub fn data(path: &str) -> Option<&'static str> {
     DATA.iter().find(|(p, _)| *p == path).map(|(_, text)| *text)
 }
-
-/// Contents of an embedded prompt template, by file name (e.g. `judge.jinja`).
-pub fn prompt(name: &str) -> Option<&'static str> {
-    PROMPTS
-        .iter()
-        .find(|(p, _)| p.rsplit('/').next() == Some(name))
-        .map(|(_, text)| *text)
-}

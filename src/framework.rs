@@ -5,7 +5,11 @@
 use std::time::Duration;
 
 use crate::embedded;
-use crate::tomlread::{Doc, Problem};
+use toml_spanner::{Context, Failed, FromToml, Item, Spanned};
+
+use crate::tomlread::{
+    self, Choice, Expected, Lenient, List, Number, Problem, Text, field, finish,
+};
 
 /// Which framework a question follows. Build-a-system questions get the six design stages;
 /// explain/compare questions get the shorter concept set.
@@ -114,71 +118,72 @@ impl Frameworks {
     /// Parses and validates a frameworks file, collecting every problem.
     pub fn parse(file: &str, text: &str) -> Result<Frameworks, Vec<Problem>> {
         let arena = toml_spanner::Arena::new();
-        let (doc, table) = Doc::parse(file, text, &arena);
-        let Some(table) = table else {
-            return Err(doc.into_problems());
-        };
-        let root = doc.root(&table);
+        let (raw, mut problems) = tomlread::read::<RawFile>(file, text, &arena);
+        let source = tomlread::Source::new(file, text);
         let mut design = None;
         let mut concept = None;
-        for fw in root.tables("framework", true) {
-            let kind = fw
-                .choice("id", "framework", &Kind::NAMES)
-                .and_then(|k| Kind::parse(&k));
-            let title = fw.string("title").unwrap_or_default();
-            let minutes = fw.number("minutes", 1.0..=600.0).unwrap_or(1.0);
+        for (i, fw) in raw.into_iter().flat_map(|r| r.frameworks).enumerate() {
+            let path = format!("framework[{i}]");
             let mut stages: Vec<Stage> = Vec::new();
-            for st in fw.tables("stage", true) {
-                let stage = Stage {
-                    id: st.string("id").unwrap_or_default(),
-                    title: st.string("title").unwrap_or_default(),
-                    minutes: st.number("minutes", 0.5..=300.0).unwrap_or(1.0),
-                    weight: st.number("weight", 0.0..=1000.0).unwrap_or(0.0),
-                    goal: st.string("goal").unwrap_or_default(),
-                    opening: st.string("opening").unwrap_or_default(),
-                };
-                if !is_slug_with_underscores(&stage.id) {
-                    st.problem("id", "stage ids are lowercase words joined by underscores");
+            for (j, st) in fw.stages.into_iter().enumerate() {
+                if !is_slug_with_underscores(&st.id.value.0) {
+                    problems.push(source.problem_at(
+                        st.id.span,
+                        &format!("{path}.stage[{j}].id"),
+                        "stage ids are lowercase words joined by underscores".into(),
+                    ));
                 }
-                if stages.iter().any(|s| s.id == stage.id) {
-                    st.problem("id", format!("duplicate stage \"{}\"", stage.id));
+                if stages.iter().any(|s| s.id == st.id.value.0) {
+                    problems.push(source.problem_at(
+                        st.id.span,
+                        &format!("{path}.stage[{j}].id"),
+                        format!("duplicate stage \"{}\"", st.id.value.0),
+                    ));
                 }
-                st.finish();
-                stages.push(stage);
+                stages.push(Stage {
+                    id: st.id.value.0,
+                    title: st.title.0,
+                    minutes: st.minutes.0,
+                    weight: st.weight.0,
+                    goal: st.goal.0,
+                    opening: st.opening.0,
+                });
             }
+            let minutes = fw.minutes.value.0;
             let total: f64 = stages.iter().map(|s| s.minutes).sum();
             if !stages.is_empty() && (total - minutes).abs() > 0.01 {
-                fw.problem(
-                    "minutes",
+                problems.push(source.problem_at(
+                    fw.minutes.span,
+                    &format!("{path}.minutes"),
                     format!("stage minutes add up to {total}, not {minutes}"),
-                );
+                ));
             }
-            fw.finish();
-            let framework = kind.map(|kind| Framework {
-                kind,
-                title,
+            let framework = Framework {
+                kind: fw.kind.0,
+                title: fw.title.0,
                 minutes,
                 stages,
-            });
-            match framework {
-                Some(f) if f.kind == Kind::Design => design = Some(f),
-                Some(f) => concept = Some(f),
-                None => {}
+            };
+            match framework.kind {
+                Kind::Design => design = Some(framework),
+                Kind::Concept => concept = Some(framework),
             }
         }
-        root.finish();
         for (missing, name) in [(design.is_none(), "design"), (concept.is_none(), "concept")] {
             if missing {
-                doc.push(1, "framework", format!("no framework with id \"{name}\""));
+                problems.push(source.problem(
+                    1,
+                    "framework",
+                    format!("no framework with id \"{name}\""),
+                ));
             }
         }
-        if doc.has_problems() {
-            return Err(doc.into_problems());
+        match (design, concept) {
+            (Some(design), Some(concept)) if problems.is_empty() => {
+                Ok(Frameworks { design, concept })
+            }
+            _ => Err(tomlread::tidy(problems)),
         }
-        Ok(Frameworks {
-            design: design.expect("checked above"),
-            concept: concept.expect("checked above"),
-        })
     }
 
     pub fn get(&self, kind: Kind) -> &Framework {
@@ -186,6 +191,95 @@ impl Frameworks {
             Kind::Design => &self.design,
             Kind::Concept => &self.concept,
         }
+    }
+}
+
+/// `data/frameworks.toml` as read. Its fields are all required, so a framework or stage with a
+/// bad field is left out (its problems reported) rather than half-built.
+struct RawFile {
+    frameworks: Vec<RawFramework>,
+}
+
+impl<'de> FromToml<'de> for RawFile {
+    fn from_toml(ctx: &mut Context<'de>, item: &Item<'de>) -> Result<Self, Failed> {
+        let mut th = item.table_helper(ctx)?;
+        let frameworks = field::<List<Lenient<RawFramework>>>(&mut th, "framework");
+        finish(th, &["framework"]);
+        Ok(RawFile {
+            frameworks: frameworks
+                .map_or_else(Vec::new, |l| l.0.into_iter().filter_map(|f| f.0).collect()),
+        })
+    }
+}
+
+struct RawFramework {
+    kind: Choice<Kind>,
+    title: Text,
+    minutes: Spanned<Number<1, 600>>,
+    stages: Vec<RawStage>,
+}
+
+impl Expected for RawFramework {
+    fn expected() -> String {
+        "one or more [[framework]] tables".into()
+    }
+}
+
+impl<'de> FromToml<'de> for RawFramework {
+    fn from_toml(ctx: &mut Context<'de>, item: &Item<'de>) -> Result<Self, Failed> {
+        let mut th = item.table_helper(ctx)?;
+        let kind = field(&mut th, "id");
+        let title = field(&mut th, "title");
+        let minutes = field(&mut th, "minutes");
+        let stages = field::<List<Lenient<RawStage>>>(&mut th, "stage");
+        finish(th, &["id", "title", "minutes", "stage"]);
+        Ok(RawFramework {
+            kind: kind.ok_or(Failed)?,
+            title: title.ok_or(Failed)?,
+            minutes: minutes.ok_or(Failed)?,
+            stages: stages
+                .ok_or(Failed)?
+                .0
+                .into_iter()
+                .filter_map(|s| s.0)
+                .collect(),
+        })
+    }
+}
+
+struct RawStage {
+    id: Spanned<Text>,
+    title: Text,
+    minutes: Number<1, 300>,
+    weight: Number<0, 1000>,
+    goal: Text,
+    opening: Text,
+}
+
+impl Expected for RawStage {
+    fn expected() -> String {
+        "one or more [[framework.stage]] tables".into()
+    }
+}
+
+impl<'de> FromToml<'de> for RawStage {
+    fn from_toml(ctx: &mut Context<'de>, item: &Item<'de>) -> Result<Self, Failed> {
+        let mut th = item.table_helper(ctx)?;
+        let id = field(&mut th, "id");
+        let title = field(&mut th, "title");
+        let minutes = field(&mut th, "minutes");
+        let weight = field(&mut th, "weight");
+        let goal = field(&mut th, "goal");
+        let opening = field(&mut th, "opening");
+        finish(th, &["id", "title", "minutes", "weight", "goal", "opening"]);
+        Ok(RawStage {
+            id: id.ok_or(Failed)?,
+            title: title.ok_or(Failed)?,
+            minutes: minutes.ok_or(Failed)?,
+            weight: weight.ok_or(Failed)?,
+            goal: goal.ok_or(Failed)?,
+            opening: opening.ok_or(Failed)?,
+        })
     }
 }
 

@@ -8,13 +8,18 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod embedded;
+pub mod error;
+pub mod files;
 pub mod framework;
 pub mod interview;
 pub mod llm;
 pub mod prompts;
 pub mod report;
 pub mod scoring;
+pub mod settings;
 pub mod store;
 pub mod strings;
 pub mod tomlread;
 pub mod ui;
+
+pub use error::{Error, Result};

@@ -7,9 +7,9 @@ fn main() -> ExitCode {
     match rehearse::cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            let code = rehearse::cmd::exit_code(&err);
-            if code != rehearse::cmd::exit::OK {
-                eprintln!("error: {err:#}");
+            let code = err.exit_code();
+            if code != rehearse::error::OK {
+                eprintln!("error: {err}");
             }
             ExitCode::from(code)
         }

@@ -33,6 +33,17 @@ pub enum StoreError {
     NothingToResume,
 }
 
+impl StoreError {
+    /// A session that is missing, finished or unreadable as a session is the user's input (2);
+    /// a file system failure is a runtime one (1).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            StoreError::Write { .. } | StoreError::Read { .. } => crate::error::FAILURE,
+            _ => crate::error::USAGE,
+        }
+    }
+}
+
 fn not_found_message(query: &str, unfinished: &[String]) -> String {
     if unfinished.is_empty() {
         format!("no session \"{query}\", and there are no unfinished sessions to resume")

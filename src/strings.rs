@@ -34,6 +34,21 @@ pub fn plural(n: usize, noun: &str) -> String {
     }
 }
 
+/// An I/O error as a short phrase, without Rust's " (os error N)" suffix, so a message that
+/// already names the file reads "cannot read x: permission denied" once, not twice.
+pub fn io_message(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    let text = match text.find(" (os error ") {
+        Some(at) => &text[..at],
+        None => text.as_str(),
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +64,12 @@ mod tests {
     fn clip_cuts_on_characters() {
         assert_eq!(clip("héllo wörld", 20), "héllo wörld");
         assert_eq!(clip("héllo wörld", 6), "héllo…");
+    }
+
+    #[test]
+    fn io_errors_read_once() {
+        let err = std::io::Error::from_raw_os_error(21);
+        assert_eq!(io_message(&err), "is a directory");
     }
 
     #[test]

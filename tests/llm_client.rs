@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use common::mock::{MockServer, Reply};
 use futures_util::StreamExt;
-use rehearse::config::ApiKey;
 use rehearse::llm::structured::{self, StructuredLevel};
 use rehearse::llm::{
     ChatModel, ChatRequest, ClientSettings, LlmError, Message, OpenAiClient, StreamEvent, collect,
 };
+use rehearse::settings::ApiKey;
 use serde_json::json;
 
 fn client(server: &MockServer) -> OpenAiClient {

@@ -5,14 +5,11 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::bank::model::{Fact, Followup, Hint, Level, Origin, Question, RubricItem, Seniority};
+use crate::bank::model::{Origin, Question};
 use crate::bank::{Bank, BankError};
 use crate::embedded;
-use crate::framework::{Frameworks, Kind};
-use crate::tomlread::{Doc, Problem, Table};
-
-/// Allowed interview lengths, in minutes.
-const MINUTES: std::ops::RangeInclusive<i64> = 5..=180;
+use crate::framework::Frameworks;
+use crate::tomlread::Problem;
 
 /// Where a question file's text came from.
 pub struct SourceFile {
@@ -99,7 +96,7 @@ pub fn build(frameworks: &Frameworks, layers: Vec<Vec<SourceFile>>) -> Result<Ba
         let mut layer: Vec<(Question, String, usize, usize)> = Vec::new();
         for file in &files {
             match parse_question(frameworks, &file.display, &file.text, file.origin.clone()) {
-                Ok(parsed) => layer.push(parsed),
+                Ok(p) => layer.push((p.question, file.display.clone(), p.id_line, p.number_line)),
                 Err(found) => problems.extend(found),
             }
         }
@@ -172,206 +169,5 @@ fn first_use<'a, K: std::hash::Hash + Eq>(
     }
 }
 
-/// Parses one question file. On success returns the question with the lines of its `id` and
-/// `number` (for duplicate reports); on failure, every problem found.
-pub fn parse_question(
-    frameworks: &Frameworks,
-    display: &str,
-    text: &str,
-    origin: Origin,
-) -> Result<(Question, String, usize, usize), Vec<Problem>> {
-    let arena = toml_spanner::Arena::new();
-    let (doc, table) = Doc::parse(display, text, &arena);
-    let Some(table) = table else {
-        return Err(doc.into_problems());
-    };
-    let root = doc.root(&table);
-
-    let id = root.string("id");
-    if let Some(id) = &id
-        && !is_slug(id)
-    {
-        root.problem(
-            "id",
-            format!("\"{id}\" is not a slug (expected lowercase words joined by hyphens, e.g. url-shortener)"),
-        );
-    }
-    let number = root.integer("number", 1..=9999);
-    let title = root.string("title");
-    let level = root
-        .choice("level", "level", &Level::NAMES)
-        .and_then(|l| Level::parse(&l));
-    let kind = root
-        .choice("kind", "kind", &Kind::NAMES)
-        .and_then(|k| Kind::parse(&k));
-    let topics = root.strings("topics", true);
-    for (i, topic) in topics.iter().enumerate() {
-        if !is_slug(topic) {
-            doc.push(
-                root.line("topics"),
-                &format!("topics[{i}]"),
-                format!("\"{topic}\" is not a slug (expected lowercase words joined by hyphens)"),
-            );
-        }
-    }
-    let minutes = root.integer("minutes", MINUTES);
-    let prompt = root.string("prompt");
-    let reference = root.string("reference");
-    let pitfalls = root.strings("pitfalls", false);
-
-    let stages: Option<Vec<&str>> = kind.map(|k| frameworks.get(k).stage_ids());
-    let stage_of = |t: &Table<'_>| -> Option<String> {
-        let stage = t.string("stage")?;
-        match &stages {
-            Some(ids) => t
-                .check_choice("stage", "stage", &stage, ids)
-                .then_some(stage),
-            None => Some(stage),
-        }
-    };
-
-    let mut rubric = Vec::new();
-    let mut rubric_ids: Vec<String> = Vec::new();
-    for item in root.tables("rubric", true) {
-        let rid = item.string("id");
-        rubric_ids.extend(rid.clone());
-        if let Some(rid) = &rid {
-            if !is_slug(rid) {
-                item.problem(
-                    "id",
-                    format!("\"{rid}\" is not a slug (expected lowercase words joined by hyphens)"),
-                );
-            } else if rubric.iter().any(|r: &RubricItem| &r.id == rid) {
-                item.problem("id", format!("duplicate rubric id \"{rid}\""));
-            }
-        }
-        let stage = stage_of(&item);
-        let weight = item.integer("weight", 1..=3);
-        let point = item.string("point");
-        let concepts = item.strings("concepts", true);
-        for (i, concept) in concepts.iter().enumerate() {
-            if concept.split('|').any(|alt| alt.trim().is_empty()) {
-                doc.push(
-                    item.line("concepts"),
-                    &format!("{}[{i}]", item.field("concepts")),
-                    format!("\"{concept}\" has an empty alternative (separate phrasings with a single |)"),
-                );
-            }
-        }
-        let level = item
-            .opt_choice("level", "level", &Seniority::NAMES)
-            .and_then(|l| Seniority::parse(&l));
-        item.finish();
-        if let (Some(id), Some(stage), Some(weight), Some(point)) = (rid, stage, weight, point) {
-            rubric.push(RubricItem {
-                id,
-                stage,
-                weight: weight as u8,
-                point,
-                concepts,
-                level,
-            });
-        }
-    }
-
-    let mut facts = Vec::new();
-    for fact in root.tables("facts", false) {
-        let keywords = fact.strings("keywords", true);
-        let answer = fact.string("answer");
-        fact.finish();
-        if let Some(answer) = answer {
-            facts.push(Fact { keywords, answer });
-        }
-    }
-
-    let mut followups = Vec::new();
-    for f in root.tables("followups", false) {
-        let stage = stage_of(&f);
-        let ask = f.string("ask");
-        let probes = f.opt_string("rubric");
-        if let Some(r) = &probes
-            && !rubric_ids.contains(r)
-        {
-            f.problem(
-                "rubric",
-                format!(
-                    "no rubric item \"{r}\" (expected one of {})",
-                    rubric_ids.join(", ")
-                ),
-            );
-        }
-        f.finish();
-        if let (Some(stage), Some(ask)) = (stage, ask) {
-            followups.push(Followup {
-                stage,
-                ask,
-                rubric: probes,
-            });
-        }
-    }
-
-    let mut hints = Vec::new();
-    for h in root.tables("hints", false) {
-        let stage = stage_of(&h);
-        let text = h.string("text");
-        h.finish();
-        if let (Some(stage), Some(text)) = (stage, text) {
-            hints.push(Hint { stage, text });
-        }
-    }
-    root.finish();
-
-    // Every stage needs at least one rubric item, or its score would be undefined.
-    if let (Some(kind), false) = (kind, doc.has_problems()) {
-        let uncovered: Vec<&str> = frameworks
-            .get(kind)
-            .stage_ids()
-            .into_iter()
-            .filter(|s| !rubric.iter().any(|r| r.stage == *s))
-            .collect();
-        if !uncovered.is_empty() {
-            doc.push(
-                root.line("rubric"),
-                "rubric",
-                format!(
-                    "no rubric item for stage {} (every {kind} stage needs at least one)",
-                    uncovered.join(", ")
-                ),
-            );
-        }
-    }
-
-    if doc.has_problems() {
-        return Err(doc.into_problems());
-    }
-    let id_line = root.line("id");
-    let number_line = root.line("number");
-    let question = Question {
-        id: id.expect("checked"),
-        number: number.expect("checked") as u32,
-        title: title.expect("checked"),
-        level: level.expect("checked"),
-        kind: kind.expect("checked"),
-        topics,
-        minutes: minutes.expect("checked") as u32,
-        prompt: prompt.expect("checked").trim().to_owned(),
-        reference: reference.expect("checked").trim().to_owned(),
-        rubric,
-        facts,
-        followups,
-        hints,
-        pitfalls,
-        origin,
-    };
-    Ok((question, display.to_owned(), id_line, number_line))
-}
-
-/// Lowercase ASCII words joined by single hyphens: `url-shortener`, `cap-theorem`.
-pub fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('-').all(|w| {
-            !w.is_empty()
-                && w.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-}
+pub use crate::bank::parse::{Parsed, parse_question};
+pub use crate::tomlread::is_slug;

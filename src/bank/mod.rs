@@ -3,6 +3,7 @@
 
 pub mod load;
 pub mod model;
+mod parse;
 mod select;
 
 use std::path::PathBuf;
@@ -18,7 +19,7 @@ pub enum BankError {
     /// One or more question files are malformed; each problem names its file and line.
     #[error("{} in question files:\n{}", crate::strings::plural(.0.len(), "problem"), render(.0))]
     Invalid(Vec<Problem>),
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {}", path.display(), crate::strings::io_message(.source))]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -29,6 +30,20 @@ pub enum BankError {
     NotADirectory(PathBuf),
     #[error("the built-in frameworks file is invalid:\n{}", render(.0))]
     Frameworks(Vec<Problem>),
+}
+
+impl BankError {
+    /// Malformed files and wrong paths are the user's to fix (2); a file the machine cannot read
+    /// and a broken built-in frameworks file are runtime failures (1).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            BankError::Io { source, .. } if source.kind() != std::io::ErrorKind::NotFound => {
+                crate::error::FAILURE
+            }
+            BankError::Frameworks(_) => crate::error::FAILURE,
+            _ => crate::error::USAGE,
+        }
+    }
 }
 
 fn render(problems: &[Problem]) -> String {

@@ -92,6 +92,8 @@ pub struct RubricItem {
     pub concepts: Vec<String>,
     /// Lowest seniority expected to make this point; `None` means everyone.
     pub level: Option<Seniority>,
+    /// What the interviewer asks when the point is missing; never gives the answer away.
+    pub probe: Option<String>,
 }
 
 impl RubricItem {
@@ -170,6 +172,8 @@ pub struct Question {
     pub minutes: u32,
     pub prompt: String,
     pub reference: String,
+    /// The reference architecture as a Mermaid flowchart (design questions).
+    pub reference_diagram: Option<String>,
     pub rubric: Vec<RubricItem>,
     pub facts: Vec<Fact>,
     pub followups: Vec<Followup>,

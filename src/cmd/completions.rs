@@ -6,7 +6,7 @@ use clap::CommandFactory;
 
 use crate::cli::Cli;
 
-pub fn run(shell: clap_complete::Shell) -> anyhow::Result<()> {
+pub fn run(shell: clap_complete::Shell) -> crate::Result<()> {
     let mut cmd = Cli::command();
     // Generate into memory first: clap_complete panics on write errors such as a closed pipe.
     let mut script = Vec::new();

@@ -1,114 +1,75 @@
-//! `rehearse config`: the effective settings and the layer each came from. The API key is
-//! only ever reported as set or unset.
+//! `rehearse config`: every setting of the settings table with its effective value, where it
+//! came from (flag, environment variable, `.env` line, config-file line, default) and the flag,
+//! variable or key that set it. Secrets are only ever reported as set or unset.
 
 use std::io::Write;
 
 use serde::Serialize;
 
 use crate::cli::{ConfigArgs, ListFormat};
-use crate::config::{Config, OfflineReason, Source};
+use crate::config::{Config, OfflineReason, Resolved};
+use crate::settings::{self, Def, Value};
 use crate::ui::{Style, Table};
 
 #[derive(Serialize)]
 struct Row {
     name: &'static str,
     value: String,
+    /// Where the value came from, for people: "env REHEARSE_MODEL", ".env:3 (REHEARSE_MODEL)".
     source: String,
+    /// flag, env, .env, file or default.
     layer: &'static str,
+    /// The flag, variable or config key that set it; empty for defaults.
+    set_by: String,
+    /// The `.env` or config-file line, where there is one.
+    line: Option<usize>,
+    /// How the setting can be given: its flag, variables and config key.
+    flag: Option<String>,
+    env: &'static [&'static str],
+    config_key: Option<&'static str>,
+    help: &'static str,
 }
 
-fn row(name: &'static str, value: impl Into<String>, source: &Source) -> Row {
+fn row(def: &'static Def, resolved: &Resolved) -> Row {
     Row {
-        name,
-        value: value.into(),
-        source: source.to_string(),
-        layer: source.layer(),
+        name: def.name,
+        value: resolved.value.display(def),
+        source: resolved.source.to_string(),
+        layer: resolved.source.layer(),
+        set_by: resolved.source.set_by().to_owned(),
+        line: resolved.source.line(),
+        flag: def.flag_name(),
+        env: def.env,
+        config_key: def.in_file.then_some(def.name),
+        help: def.help,
     }
 }
 
 fn rows(config: &Config) -> Vec<Row> {
     let mut rows = Vec::new();
-    match &config.base_url {
-        Some(url) => rows.push(row(
-            "base_url",
-            crate::config::redact_url(&url.value),
-            &url.source,
-        )),
-        None => rows.push(Row {
-            name: "base_url",
-            value: "(none: offline mode)".into(),
-            source: "default".into(),
-            layer: "default",
-        }),
+    for def in settings::ALL {
+        match config.all(def) {
+            [] => rows.push(row(
+                def,
+                &Resolved {
+                    value: Value::Unset,
+                    source: crate::config::Source::Default,
+                },
+            )),
+            values => rows.extend(values.iter().map(|r| row(def, r))),
+        }
     }
-    match &config.api_key {
-        Some(key) => rows.push(row("api_key", "set", &key.source)),
-        None => rows.push(Row {
-            name: "api_key",
-            value: "unset".into(),
-            source: "default".into(),
-            layer: "default",
-        }),
-    }
-    rows.push(row(
-        "model",
-        config.model.value.clone(),
-        &config.model.source,
-    ));
-    rows.push(row(
-        "judge_model",
-        config.judge_model.value.clone(),
-        &config.judge_model.source,
-    ));
-    rows.push(row(
-        "timeout_secs",
-        config.timeout_secs.value.to_string(),
-        &config.timeout_secs.source,
-    ));
-    rows.push(row(
-        "connect_timeout_secs",
-        config.connect_timeout_secs.value.to_string(),
-        &config.connect_timeout_secs.source,
-    ));
-    rows.push(row(
-        "max_retries",
-        config.max_retries.value.to_string(),
-        &config.max_retries.source,
-    ));
-    rows.push(row(
-        "retry_base_ms",
-        config.retry_base_ms.value.to_string(),
-        &config.retry_base_ms.source,
-    ));
-    rows.push(row(
-        "home",
-        config.home.value.display().to_string(),
-        &config.home.source,
-    ));
-    for dir in &config.questions {
-        rows.push(row(
-            "questions",
-            dir.value.display().to_string(),
-            &dir.source,
-        ));
-    }
-    rows.push(row(
-        "offline",
-        config.offline.value.to_string(),
-        &config.offline.source,
-    ));
     rows
 }
 
-pub fn run(config: &Config, args: &ConfigArgs) -> anyhow::Result<()> {
+pub fn run(config: &Config, args: &ConfigArgs) -> crate::Result<()> {
     let mode = match config.offline_reason() {
         Some(OfflineReason::Forced) => "offline (forced)".to_owned(),
         Some(OfflineReason::NoEndpoint) => "offline (no endpoint configured)".to_owned(),
         None => "llm".to_owned(),
     };
     let config_file = config
-        .config_file
-        .as_ref()
+        .config_file()
         .map(|p| {
             let state = if p.is_file() { "" } else { " (not present)" };
             format!("{}{state}", p.display())
@@ -126,10 +87,10 @@ pub fn run(config: &Config, args: &ConfigArgs) -> anyhow::Result<()> {
             writeln!(out)?;
         }
         ListFormat::Table => {
-            let style = Style::for_stdout(config.no_color, false);
-            let mut table = Table::new(&["SETTING", "VALUE", "SOURCE"]);
+            let style = Style::for_stdout(config.no_color(), false);
+            let mut table = Table::new(&["SETTING", "VALUE", "SOURCE", "SET BY"]);
             for r in rows(config) {
-                table.row(vec![r.name.to_owned(), r.value, r.source]);
+                table.row(vec![r.name.to_owned(), r.value, r.source, r.set_by]);
             }
             out.write_all(table.render(style).as_bytes())?;
             writeln!(out)?;

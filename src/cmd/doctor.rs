@@ -12,15 +12,11 @@ use crate::llm::structured;
 use crate::llm::{
     ChatModel, ChatRequest, ClientSettings, LlmError, Message, OpenAiClient, StreamEvent,
 };
+use crate::settings;
 use crate::ui::Style;
 
-/// The endpoint is unusable; the message is the one-line diagnosis.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Unusable(pub String);
-
-pub fn run(config: &Config) -> anyhow::Result<()> {
-    let style = Style::for_stdout(config.no_color, false);
+pub fn run(config: &Config) -> crate::Result<()> {
+    let style = Style::for_stdout(config.no_color(), false);
     let mut out = std::io::stdout().lock();
     match config.offline_reason() {
         Some(OfflineReason::NoEndpoint) => {
@@ -59,7 +55,7 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
             writeln!(
                 out,
                 "Offline mode is forced ({}), so no endpoint is used.",
-                config.offline.source
+                config.get(&settings::OFFLINE).source
             )?;
             writeln!(
                 out,
@@ -69,25 +65,27 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
         }
         None => {}
     }
-    let base = config.base_url.as_ref().expect("not offline");
+    let base = config.get(&settings::BASE_URL);
     writeln!(
         out,
         "endpoint     {} ({})",
-        crate::config::redact_url(&base.value),
+        base.value.display(&settings::BASE_URL),
         base.source
     )?;
     writeln!(
         out,
         "model        {} ({})",
-        config.model.value, config.model.source
+        config.model(),
+        config.get(&settings::MODEL).source
     )?;
     writeln!(
         out,
         "judge model  {} ({})",
-        config.judge_model.value, config.judge_model.source
+        config.judge_model(),
+        config.get(&settings::JUDGE_MODEL).source
     )?;
-    let key = match &config.api_key {
-        Some(k) => format!("set ({})", k.source),
+    let key = match config.secret(&settings::API_KEY) {
+        Some(_) => format!("set ({})", config.get(&settings::API_KEY).source),
         None => "unset".to_owned(),
     };
     writeln!(out, "api key      {key}")?;
@@ -109,17 +107,17 @@ fn fail(style: Style, label: &str, err: &LlmError) -> String {
     format!("{} {label:<11} {}", style.red("✗"), err.diagnosis())
 }
 
-async fn check(config: &Config, out: &mut impl Write, style: Style) -> anyhow::Result<()> {
+async fn check(config: &Config, out: &mut impl Write, style: Style) -> crate::Result<()> {
     let settings =
-        ClientSettings::from_config(config, &config.model.value).expect("endpoint configured");
+        ClientSettings::from_config(config, config.model()).expect("endpoint configured");
     let client = OpenAiClient::new(settings)?;
-    let unusable = |out: &mut dyn Write, line: String, err: &LlmError| -> anyhow::Result<()> {
+    let unusable = |out: &mut dyn Write, line: String, err: &LlmError| -> crate::Result<()> {
         writeln!(out, "{line}")?;
-        Err(Unusable(err.diagnosis()).into())
+        Err(crate::Error::Failed(err.diagnosis()))
     };
 
     match client.list_models().await {
-        Ok(models) if models.contains(&config.model.value) => {
+        Ok(models) if models.iter().any(|m| m == config.model()) => {
             writeln!(
                 out,
                 "{}",
@@ -129,7 +127,7 @@ async fn check(config: &Config, out: &mut impl Write, style: Style) -> anyhow::R
                     &format!(
                         "GET /models lists {} model(s), including \"{}\"",
                         models.len(),
-                        config.model.value
+                        config.model()
                     )
                 )
             )?;
@@ -155,7 +153,7 @@ async fn check(config: &Config, out: &mut impl Write, style: Style) -> anyhow::R
                     "reachable",
                     &format!(
                         "\"{}\" is not among the listed models ({}); some servers serve it anyway",
-                        config.model.value,
+                        config.model(),
                         shown.join(", ")
                     )
                 )
@@ -252,8 +250,8 @@ async fn check(config: &Config, out: &mut impl Write, style: Style) -> anyhow::R
         )?,
     }
 
-    let judge_settings = ClientSettings::from_config(config, &config.judge_model.value)
-        .expect("endpoint configured");
+    let judge_settings =
+        ClientSettings::from_config(config, config.judge_model()).expect("endpoint configured");
     let endpoint = judge_settings.endpoint_key();
     let judge = OpenAiClient::new(judge_settings)?;
     let request = ChatRequest {

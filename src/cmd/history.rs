@@ -24,8 +24,8 @@ struct Row<'a> {
     finished: bool,
 }
 
-pub fn run(config: &Config, args: &HistoryArgs) -> anyhow::Result<()> {
-    let store = Store::new(config.home.value.clone());
+pub fn run(config: &Config, args: &HistoryArgs) -> crate::Result<()> {
+    let store = Store::new(config.home().to_path_buf());
     let entries = store.entries()?;
     let mut broken = 0;
     let mut rows = Vec::new();
@@ -86,7 +86,7 @@ pub fn run(config: &Config, args: &HistoryArgs) -> anyhow::Result<()> {
                 }
                 out.write_all(
                     table
-                        .render(Style::for_stdout(config.no_color, false))
+                        .render(Style::for_stdout(config.no_color(), false))
                         .as_bytes(),
                 )?;
             }
@@ -94,10 +94,9 @@ pub fn run(config: &Config, args: &HistoryArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     if broken > 0 {
-        return Err(super::Usage(format!(
+        return Err(crate::Error::Usage(format!(
             "{broken} session file(s) could not be read; the others are listed above"
-        ))
-        .into());
+        )));
     }
     Ok(())
 }

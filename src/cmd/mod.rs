@@ -1,5 +1,5 @@
 //! The command layer: turns parsed arguments into calls on the library and writes the results.
-//! This is the edge where library errors become `anyhow` errors and exit codes.
+//! Every command returns [`crate::Result`]; the binary turns its error into an exit code.
 
 mod completions;
 mod config;
@@ -13,24 +13,12 @@ mod stats;
 
 use std::io::Write;
 
-use crate::bank::{Bank, BankError, NotFound};
+use crate::bank::Bank;
 use crate::cli::{Cli, Command};
-use crate::config::{Config, ConfigError};
-
-/// A mistake in how the tool was called or in what it was given: exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Usage(pub String);
-
-/// Exit codes of design §8.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const FAILURE: u8 = 1;
-    pub const USAGE: u8 = 2;
-}
+use crate::config::Config;
 
 /// Runs the parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+pub fn run(cli: Cli) -> crate::Result<()> {
     let global = cli.global;
     match cli.command {
         Some(Command::Completions { shell }) => completions::run(shell),
@@ -76,15 +64,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// A single-threaded runtime for commands that talk to an endpoint: the work is I/O-bound.
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread()
+fn runtime() -> crate::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()?)
+        .build()
+        .map_err(|e| crate::Error::Failed(format!("cannot start the async runtime: {e}")))
 }
 
 /// The judge for this run: the LLM judge when an endpoint is configured, else offline.
-fn judge_scorer(config: &Config, fallback_offline: bool) -> anyhow::Result<crate::scoring::Scorer> {
-    let Some(settings) = crate::llm::ClientSettings::from_config(config, &config.judge_model.value)
+fn judge_scorer(config: &Config, fallback_offline: bool) -> crate::Result<crate::scoring::Scorer> {
+    let Some(settings) = crate::llm::ClientSettings::from_config(config, config.judge_model())
     else {
         return Ok(crate::scoring::Scorer::Offline);
     };
@@ -101,7 +90,10 @@ fn offline_notice(config: &Config, doing: &str, style: crate::ui::Style) -> std:
     let why = match config.offline_reason() {
         None => return Ok(()),
         Some(crate::config::OfflineReason::Forced) => {
-            format!("offline mode forced by {}", config.offline.source)
+            format!(
+                "offline mode forced by {}",
+                config.get(&crate::settings::OFFLINE).source
+            )
         }
         Some(crate::config::OfflineReason::NoEndpoint) => {
             "no endpoint configured; see `rehearse doctor` to set one up".to_owned()
@@ -114,41 +106,10 @@ fn offline_notice(config: &Config, doing: &str, style: crate::ui::Style) -> std:
     )
 }
 
-fn load_config(global: &crate::cli::GlobalArgs) -> anyhow::Result<Config> {
-    Ok(Config::load(&global.flags())?)
+fn load_config(global: &crate::cli::GlobalArgs) -> crate::Result<Config> {
+    Ok(Config::load(&global.flags)?)
 }
 
-fn load_bank(config: &Config) -> anyhow::Result<Bank> {
+fn load_bank(config: &Config) -> crate::Result<Bank> {
     Ok(Bank::load(&config.question_dirs())?)
-}
-
-/// The exit code for an error that reached `main`.
-pub fn exit_code(err: &anyhow::Error) -> u8 {
-    for cause in err.chain() {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::BrokenPipe
-        {
-            return exit::OK;
-        }
-        if cause.is::<Usage>() || cause.is::<NotFound>() || cause.is::<ConfigError>() {
-            return exit::USAGE;
-        }
-        if let Some(store) = cause.downcast_ref::<crate::store::StoreError>()
-            && matches!(
-                store,
-                crate::store::StoreError::NotFound { .. }
-                    | crate::store::StoreError::NothingToResume
-                    | crate::store::StoreError::Corrupt { .. }
-            )
-        {
-            return exit::USAGE;
-        }
-        if let Some(bank) = cause.downcast_ref::<BankError>() {
-            return match bank {
-                BankError::Frameworks(_) => exit::FAILURE,
-                _ => exit::USAGE,
-            };
-        }
-    }
-    exit::FAILURE
 }

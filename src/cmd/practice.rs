@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::framework::Framework;
 use crate::interview::repl::{Interviewer, Repl};
 use crate::interview::scripted::Scripted;
+use crate::interview::session::Setup;
 use crate::interview::{Mode, Session};
 use crate::llm::{ClientSettings, OpenAiClient};
 use crate::scoring::Scorer;
@@ -18,15 +19,15 @@ use crate::store::Store;
 use crate::ui::Style;
 
 fn store(config: &Config) -> Store {
-    Store::new(config.home.value.clone())
+    Store::new(config.home().to_path_buf())
 }
 
 /// The interviewer and judge for a run in `mode`.
-fn cast(config: &Config, mode: Mode) -> anyhow::Result<(Interviewer, Scorer)> {
+fn cast(config: &Config, mode: Mode) -> crate::Result<(Interviewer, Scorer)> {
     match mode {
         Mode::Offline => Ok((Interviewer::Scripted(Scripted::default()), Scorer::Offline)),
         Mode::Llm => {
-            let settings = ClientSettings::from_config(config, &config.model.value)
+            let settings = ClientSettings::from_config(config, config.model())
                 .expect("LLM mode needs an endpoint");
             Ok((
                 Interviewer::Llm(Box::new(OpenAiClient::new(settings)?)),
@@ -36,9 +37,9 @@ fn cast(config: &Config, mode: Mode) -> anyhow::Result<(Interviewer, Scorer)> {
     }
 }
 
-pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> anyhow::Result<()> {
+pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> crate::Result<()> {
     let store = store(config);
-    let err_style = Style::for_stderr(config.no_color);
+    let err_style = Style::for_stderr(config.no_color());
     let question = match &args.question {
         Some(q) => bank.find(q)?,
         None => {
@@ -46,7 +47,7 @@ pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> anyhow::Result<
             let recent = store.recent_questions().unwrap_or_default();
             let mut rng = fastrand::Rng::new();
             let picked = bank.pick(&filter, &recent, &mut rng).ok_or_else(|| {
-                super::Usage(format!(
+                crate::Error::Usage(format!(
                     "no question matches {} (see `rehearse questions` for levels, topics and kinds)",
                     filter.describe()
                 ))
@@ -81,15 +82,15 @@ pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> anyhow::Result<
         id = format!("{}-{n}", Session::make_id(&question.id, now));
         n += 1;
     }
-    let models = match mode {
-        Mode::Offline => (None, None),
-        Mode::Llm => (
-            Some(config.model.value.clone()),
-            Some(config.judge_model.value.clone()),
-        ),
+    let llm = mode == Mode::Llm;
+    let setup = Setup {
+        mode,
+        model: llm.then(|| config.model().to_owned()),
+        judge_model: llm.then(|| config.judge_model().to_owned()),
+        minutes: args.minutes.unwrap_or(question.minutes),
+        seniority: args.seniority,
     };
-    let minutes = args.minutes.unwrap_or(question.minutes);
-    let session = Session::new(id, question, framework, mode, models, minutes, now);
+    let session = Session::new(id, question, framework, setup, now);
     // Only a session that can actually run is saved (and offered by `resume`).
     let (interviewer, scorer) = cast(config, mode)?;
     let path = store.save(&session)?;
@@ -113,19 +114,18 @@ pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> anyhow::Result<
     )
 }
 
-pub fn resume(config: &Config, bank: &Bank, query: Option<&str>) -> anyhow::Result<()> {
+pub fn resume(config: &Config, bank: &Bank, query: Option<&str>) -> crate::Result<()> {
     let store = store(config);
-    let err_style = Style::for_stderr(config.no_color);
+    let err_style = Style::for_stderr(config.no_color());
     let mut session = store.find_resumable(query)?;
     if session.is_finished() {
-        return Err(super::Usage(format!(
+        return Err(crate::Error::Usage(format!(
             "session {} is finished; see its report with `rehearse report {}`",
             session.id, session.id
-        ))
-        .into());
+        )));
     }
     let question = bank.find(&session.question.id).map_err(|_| {
-        super::Usage(format!(
+        crate::Error::Usage(format!(
             "session {} is about question \"{}\", which is not in the bank any more (was it in a --questions directory?)",
             session.id, session.question.id
         ))
@@ -133,15 +133,14 @@ pub fn resume(config: &Config, bank: &Bank, query: Option<&str>) -> anyhow::Resu
     let framework = bank.frameworks().get(question.kind);
     let recorded: Vec<&str> = session.stages.iter().map(|s| s.id.as_str()).collect();
     if recorded != framework.stage_ids() {
-        return Err(super::Usage(format!(
+        return Err(crate::Error::Usage(format!(
             "session {} was recorded with the stages {} but question \"{}\" now uses {}; it cannot be resumed (start a new one with `rehearse practice -q {}`)",
             session.id,
             recorded.join(", "),
             question.id,
             framework.stage_ids().join(", "),
             question.id
-        ))
-        .into());
+        )));
     }
     if session.mode == Mode::Llm && config.offline_reason().is_some() {
         writeln!(
@@ -170,8 +169,8 @@ fn interview(
     session: Session,
     (interviewer, scorer): (Interviewer, Scorer),
     fresh: bool,
-) -> anyhow::Result<()> {
-    let style = Style::for_stdout(config.no_color, false);
+) -> crate::Result<()> {
+    let style = Style::for_stdout(config.no_color(), false);
     Repl::new(
         question,
         framework,

@@ -9,10 +9,10 @@ use crate::cli::{ListFormat, QuestionsArgs, QuestionsCommand};
 use crate::config::Config;
 use crate::ui::{self, Style, Table};
 
-pub fn run(config: &Config, bank: &Bank, args: &QuestionsArgs) -> anyhow::Result<()> {
+pub fn run(config: &Config, bank: &Bank, args: &QuestionsArgs) -> crate::Result<()> {
     if let Some(QuestionsCommand::Show { question, reveal }) = &args.show {
         let q = bank.find(question)?;
-        let style = Style::for_stdout(config.no_color, false);
+        let style = Style::for_stdout(config.no_color(), false);
         let mut out = std::io::stdout().lock();
         out.write_all(render_show(bank, q, *reveal, style).as_bytes())?;
         return Ok(());
@@ -21,11 +21,10 @@ pub fn run(config: &Config, bank: &Bank, args: &QuestionsArgs) -> anyhow::Result
     if let Some(topic) = &filter.topic
         && !bank.topics().iter().any(|t| t.eq_ignore_ascii_case(topic))
     {
-        return Err(super::Usage(format!(
+        return Err(crate::Error::Usage(format!(
             "no question has topic \"{topic}\" (topics: {})",
             bank.topics().join(", ")
-        ))
-        .into());
+        )));
     }
     let questions: Vec<&Question> = bank.filter(&filter).collect();
     let mut out = std::io::stdout().lock();
@@ -36,7 +35,7 @@ pub fn run(config: &Config, bank: &Bank, args: &QuestionsArgs) -> anyhow::Result
             writeln!(out)?;
         }
         ListFormat::Table => {
-            let style = Style::for_stdout(config.no_color, false);
+            let style = Style::for_stdout(config.no_color(), false);
             let mut table = Table::new(&["#", "ID", "LEVEL", "KIND", "MIN", "TITLE"])
                 .align_right(0)
                 .align_right(4);
@@ -51,7 +50,7 @@ pub fn run(config: &Config, bank: &Bank, args: &QuestionsArgs) -> anyhow::Result
                 ]);
             }
             out.write_all(table.render(style).as_bytes())?;
-            let err_style = Style::for_stderr(config.no_color);
+            let err_style = Style::for_stderr(config.no_color());
             let summary = format!(
                 "{} of {} questions ({}). Show one with `rehearse questions show <id|number>`.",
                 questions.len(),

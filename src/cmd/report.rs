@@ -28,7 +28,7 @@ pub fn render(
 }
 
 /// Writes `text` to `output` (`-` is stdout), atomically for files.
-pub fn write_output(output: &Path, text: &str) -> anyhow::Result<Option<std::path::PathBuf>> {
+pub fn write_output(output: &Path, text: &str) -> crate::Result<Option<std::path::PathBuf>> {
     if output == Path::new("-") {
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes())?;
@@ -39,8 +39,8 @@ pub fn write_output(output: &Path, text: &str) -> anyhow::Result<Option<std::pat
     Ok(Some(output.to_path_buf()))
 }
 
-pub fn run(config: &Config, bank: &Bank, args: &ReportArgs) -> anyhow::Result<()> {
-    let store = Store::new(config.home.value.clone());
+pub fn run(config: &Config, bank: &Bank, args: &ReportArgs) -> crate::Result<()> {
+    let store = Store::new(config.home().to_path_buf());
     let session = match &args.session {
         Some(query) => store.find(query)?,
         None => store
@@ -48,20 +48,19 @@ pub fn run(config: &Config, bank: &Bank, args: &ReportArgs) -> anyhow::Result<()
             .into_iter()
             .find(Session::is_finished)
             .ok_or_else(|| {
-                super::Usage(
+                crate::Error::Usage(
                     "no finished interview yet: finish one with /done, or name a session".into(),
                 )
             })?,
     };
     let Some(card) = &session.scorecard else {
-        return Err(super::Usage(format!(
+        return Err(crate::Error::Usage(format!(
             "session {} is not finished yet; continue it with `rehearse resume {}` and finish with /done",
             session.id, session.id
-        ))
-        .into());
+        )));
     };
     let question = bank.find(&session.question.id).map_err(|_| {
-        super::Usage(format!(
+        crate::Error::Usage(format!(
             "session {} is about question \"{}\", which is not in the bank (was it in a --questions directory?)",
             session.id, session.question.id
         ))

@@ -77,7 +77,7 @@ fn display_name(path: &Path) -> String {
     }
 }
 
-pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> anyhow::Result<()> {
+pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> crate::Result<()> {
     let question = bank.find(&args.question)?;
     let framework = bank.frameworks().get(question.kind);
     if args
@@ -87,9 +87,11 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> anyhow::Result<()>
         .count()
         > 1
     {
-        return Err(super::Usage("standard input (-) can be given only once".into()).into());
+        return Err(crate::Error::Usage(
+            "standard input (-) can be given only once".into(),
+        ));
     }
-    let err_style = Style::for_stderr(config.no_color);
+    let err_style = Style::for_stderr(config.no_color());
     let scorer = super::judge_scorer(config, args.fallback == Some(Fallback::Offline))?;
     super::offline_notice(config, "scoring", err_style)?;
 
@@ -121,7 +123,7 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> anyhow::Result<()>
     }
 
     let mut out = std::io::stdout().lock();
-    let style = Style::for_stdout(config.no_color, args.format == ScoreFormat::Json);
+    let style = Style::for_stdout(config.no_color(), args.format == ScoreFormat::Json);
     let mut failures = 0;
     let mut first = true;
     for ((name, _), result) in inputs.iter().zip(&results) {
@@ -164,17 +166,16 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> anyhow::Result<()>
     out.flush()?;
     let bad_inputs = inputs.iter().filter(|(_, r)| r.is_err()).count();
     if failures > 0 {
-        anyhow::bail!(
+        return Err(crate::Error::Failed(format!(
             "{failures} of {} answer(s) could not be scored by the LLM judge (add --fallback offline to score them offline instead)",
             inputs.len()
-        );
+        )));
     }
     if bad_inputs > 0 {
-        return Err(super::Usage(format!(
+        return Err(crate::Error::Usage(format!(
             "{bad_inputs} of {} input(s) could not be read; the others were scored",
             inputs.len()
-        ))
-        .into());
+        )));
     }
     Ok(())
 }
@@ -190,9 +191,8 @@ fn write_reports(
     inputs: &[(String, Result<String, String>)],
     results: &[Outcome],
     stderr: &mut impl Write,
-) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow::anyhow!("cannot create report directory {}: {e}", dir.display()))?;
+) -> crate::Result<()> {
+    crate::files::ensure_dir(dir)?;
     let now = chrono::Utc::now();
     let mut used: Vec<String> = Vec::new();
     for ((name, text), result) in inputs.iter().zip(results) {
@@ -221,7 +221,7 @@ fn write_reports(
         );
         let rendered = super::report::render(format, &model, &scored.card, None, Some(text));
         let path = dir.join(format!("{file}.{}", format.extension()));
-        crate::store::write_atomic(&path, rendered.as_bytes())?;
+        crate::files::write_output(&path, rendered.as_bytes())?;
         writeln!(stderr, "report: {}", path.display())?;
     }
     Ok(())
@@ -235,7 +235,7 @@ fn score_all(
     framework: &Framework,
     inputs: &[(String, Result<String, String>)],
     args: &ScoreArgs,
-) -> anyhow::Result<Vec<Outcome>> {
+) -> crate::Result<Vec<Outcome>> {
     let answers: Vec<Option<Answer>> = inputs
         .iter()
         .map(|(_, r)| r.as_ref().ok().map(|t| Answer::from_text(t, framework)))

@@ -13,8 +13,8 @@ use crate::report::stats::{self, Stats};
 use crate::store::{Entry, Store};
 use crate::ui::{Style, Table};
 
-pub fn run(config: &Config, bank: &Bank, args: &StatsArgs) -> anyhow::Result<()> {
-    let store = Store::new(config.home.value.clone());
+pub fn run(config: &Config, bank: &Bank, args: &StatsArgs) -> crate::Result<()> {
+    let store = Store::new(config.home().to_path_buf());
     let mut sessions = Vec::new();
     let mut broken = 0;
     for entry in store.entries()? {
@@ -36,7 +36,7 @@ pub fn run(config: &Config, bank: &Bank, args: &StatsArgs) -> anyhow::Result<()>
         StatsFormat::Html => html(&s),
         StatsFormat::Table => table(
             &s,
-            Style::for_stdout(config.no_color, args.output.is_some()),
+            Style::for_stdout(config.no_color(), args.output.is_some()),
         ),
     };
     match &args.output {
@@ -52,10 +52,9 @@ pub fn run(config: &Config, bank: &Bank, args: &StatsArgs) -> anyhow::Result<()>
         }
     }
     if broken > 0 {
-        return Err(super::Usage(format!(
+        return Err(crate::Error::Usage(format!(
             "{broken} session file(s) could not be read and were left out"
-        ))
-        .into());
+        )));
     }
     Ok(())
 }

@@ -21,7 +21,7 @@ use crate::llm::{ChatModel, StreamEvent};
 use crate::report;
 use crate::scoring::judge::JudgeInput;
 use crate::scoring::{Scorer, text::Normaliser};
-use crate::store::{self, Store};
+use crate::store::Store;
 use crate::ui::{self, Style};
 
 /// Who plays the interviewer.
@@ -75,7 +75,7 @@ impl<'a> Repl<'a> {
         interviewer: Interviewer,
         scorer: Scorer,
         style: Style,
-    ) -> anyhow::Result<Repl<'a>> {
+    ) -> crate::Result<Repl<'a>> {
         // One worker thread keeps background work going (closing a cancelled connection,
         // watching for Ctrl-C) while the main thread waits in the line editor.
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -118,7 +118,7 @@ impl<'a> Repl<'a> {
         })
     }
 
-    fn save(&self) -> anyhow::Result<()> {
+    fn save(&self) -> crate::Result<()> {
         self.store.save(&self.session)?;
         Ok(())
     }
@@ -227,7 +227,7 @@ impl<'a> Repl<'a> {
     }
 
     /// Runs the interview until it is finished or saved for later.
-    pub fn run(mut self, fresh: bool) -> anyhow::Result<Exit> {
+    pub fn run(mut self, fresh: bool) -> crate::Result<Exit> {
         if fresh {
             self.print_question();
             self.out("");
@@ -270,7 +270,8 @@ impl<'a> Repl<'a> {
         }
         self.save()?;
 
-        let mut editor = rustyline::DefaultEditor::new()?;
+        let mut editor = rustyline::DefaultEditor::new()
+            .map_err(|e| crate::Error::Failed(format!("cannot open the line editor: {e}")))?;
         let mut interrupts_in_a_row = 0;
         loop {
             let input = self.read(&mut editor);
@@ -351,7 +352,7 @@ impl<'a> Repl<'a> {
         matches!(editor.readline(question), Ok(a) if a.trim().eq_ignore_ascii_case("y") || a.trim().eq_ignore_ascii_case("yes"))
     }
 
-    fn candidate_turn(&mut self, text: String) -> anyhow::Result<()> {
+    fn candidate_turn(&mut self, text: String) -> crate::Result<()> {
         let now = Utc::now();
         let asked = classify::is_question(&text);
         let kind = if asked {
@@ -392,7 +393,7 @@ impl<'a> Repl<'a> {
     }
 
     /// Streams the LLM interviewer's reply; Ctrl-C cuts it off and keeps what arrived.
-    fn llm_reply(&mut self, steer: &Steer) -> anyhow::Result<()> {
+    fn llm_reply(&mut self, steer: &Steer) -> crate::Result<()> {
         let Interviewer::Llm(model) = &self.interviewer else {
             return Ok(());
         };
@@ -486,7 +487,7 @@ impl<'a> Repl<'a> {
         Ok(())
     }
 
-    fn command(&mut self, command: Command) -> anyhow::Result<Flow> {
+    fn command(&mut self, command: Command) -> crate::Result<Flow> {
         let now = Utc::now();
         match command {
             Command::Help => {
@@ -630,7 +631,7 @@ impl<'a> Repl<'a> {
         Ok(Flow::Continue)
     }
 
-    fn quit(&mut self) -> anyhow::Result<Exit> {
+    fn quit(&mut self) -> crate::Result<Exit> {
         self.session.tick(Utc::now());
         let path = self.store.save(&self.session)?;
         self.out(&format!(
@@ -642,7 +643,7 @@ impl<'a> Repl<'a> {
     }
 
     /// Scores the interview, stores the scorecard, writes the Markdown report.
-    fn finish(&mut self, offline: bool) -> anyhow::Result<Flow> {
+    fn finish(&mut self, offline: bool) -> crate::Result<Flow> {
         let now = Utc::now();
         self.session.tick(now);
         self.save()?;
@@ -710,7 +711,7 @@ impl<'a> Repl<'a> {
             now,
         );
         let path = self.store.report_path(&self.session.id, "md");
-        store::write_atomic(&path, report::markdown::render(&report).as_bytes())?;
+        crate::files::replace_atomically(&path, report::markdown::render(&report).as_bytes())?;
 
         self.out("");
         self.out(&format!(

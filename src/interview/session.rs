@@ -144,16 +144,47 @@ pub struct Session {
     clock_mark: Option<DateTime<Utc>>,
 }
 
+/// How an interview is set up: who plays interviewer and judge, how long it runs, and the
+/// seniority the candidate interviews at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setup {
+    pub mode: Mode,
+    /// Interviewer and judge models (LLM mode).
+    pub model: Option<String>,
+    pub judge_model: Option<String>,
+    pub minutes: u32,
+    /// Rubric points above this seniority are not expected (and not graded).
+    pub seniority: Option<Seniority>,
+}
+
+impl Setup {
+    /// An offline interview of `minutes`, at no particular seniority.
+    pub fn offline(minutes: u32) -> Setup {
+        Setup {
+            mode: Mode::Offline,
+            model: None,
+            judge_model: None,
+            minutes,
+            seniority: None,
+        }
+    }
+}
+
 impl Session {
     pub fn new(
         id: String,
         question: &Question,
         framework: &Framework,
-        mode: Mode,
-        models: (Option<String>, Option<String>),
-        minutes: u32,
+        setup: Setup,
         now: DateTime<Utc>,
     ) -> Session {
+        let Setup {
+            mode,
+            model,
+            judge_model,
+            minutes,
+            seniority,
+        } = setup;
         let budgets = framework.budgets(f64::from(minutes));
         Session {
             schema_version: SCHEMA_VERSION,
@@ -161,9 +192,9 @@ impl Session {
             question: QuestionRef::from(question),
             kind: question.kind,
             mode,
-            model: models.0,
-            judge_model: models.1,
-            seniority: None,
+            model,
+            judge_model,
+            seniority,
             minutes,
             started_at: now,
             updated_at: now,

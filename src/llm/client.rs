@@ -8,13 +8,14 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::config::{ApiKey, Config, redact_url};
+use crate::config::Config;
 use crate::llm::error::{LlmError, error_message};
 use crate::llm::retry::{MAX_RETRY_AFTER, RetryPolicy, parse_retry_after};
 use crate::llm::sse::{self, UsageWire};
 use crate::llm::{
     BoxFuture, ChatModel, ChatRequest, Completion, EventStream, ResponseFormat, StreamEvent, Usage,
 };
+use crate::settings::{self, ApiKey, redact_url};
 
 /// Everything needed to reach one endpoint with one model.
 #[derive(Debug, Clone)]
@@ -41,15 +42,14 @@ impl ClientSettings {
         if config.offline_reason().is_some() {
             return None;
         }
-        let base = config.base_url.as_ref()?;
         Some(ClientSettings {
-            base_url: base.value.clone(),
-            api_key: config.api_key.as_ref().map(|k| k.value.clone()),
+            base_url: config.text(&settings::BASE_URL)?.to_owned(),
+            api_key: config.secret(&settings::API_KEY).cloned(),
             model: model.to_owned(),
-            timeout: Duration::from_secs(config.timeout_secs.value),
-            connect_timeout: Duration::from_secs(config.connect_timeout_secs.value),
-            max_retries: config.max_retries.value,
-            retry_base: Duration::from_millis(config.retry_base_ms.value),
+            timeout: Duration::from_secs(config.int(&settings::TIMEOUT_SECS)),
+            connect_timeout: Duration::from_secs(config.int(&settings::CONNECT_TIMEOUT_SECS)),
+            max_retries: config.int(&settings::MAX_RETRIES) as u32,
+            retry_base: Duration::from_millis(config.int(&settings::RETRY_BASE_MS)),
         })
     }
 }
@@ -117,17 +117,13 @@ impl OpenAiClient {
         })
     }
 
-    pub fn settings(&self) -> &ClientSettings {
-        &self.settings
-    }
-
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.settings.base_url)
     }
 
     fn body(&self, request: &ChatRequest, stream: bool) -> Value {
         let mut body = json!({
-            "model": request.model.as_deref().unwrap_or(&self.settings.model),
+            "model": self.settings.model,
             "messages": request.messages,
             "stream": stream,
         });

@@ -65,11 +65,10 @@ pub enum ResponseFormat {
     JsonObject,
 }
 
-/// One chat completion request. The model comes from the client unless overridden.
+/// One chat completion request; the model is the client's.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatRequest {
     pub messages: Vec<Message>,
-    pub model: Option<String>,
     pub temperature: Option<f32>,
     pub seed: Option<u64>,
     pub max_tokens: Option<u32>,

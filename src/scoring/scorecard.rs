@@ -316,43 +316,49 @@ id = "a"
 stage = "definition"
 weight = 3
 point = "p"
+probe = "q?"
 concepts = ["x"]
 [[rubric]]
 id = "b"
 stage = "definition"
 weight = 1
 point = "p"
+probe = "q?"
 concepts = ["x"]
 [[rubric]]
 id = "c"
 stage = "mechanics"
 weight = 2
 point = "p"
+probe = "q?"
 concepts = ["x"]
 [[rubric]]
 id = "d"
 stage = "tradeoffs"
 weight = 2
 point = "p"
+probe = "q?"
 concepts = ["x"]
 [[rubric]]
 id = "e"
 stage = "applications"
 weight = 1
 point = "p"
+probe = "q?"
 concepts = ["x"]
 "#;
 
     #[test]
     fn verdicts_times_weights_make_stage_and_overall_scores() {
         let frameworks = crate::framework::Frameworks::embedded().unwrap();
-        let (q, ..) = crate::bank::load::parse_question(
+        let q = crate::bank::load::parse_question(
             &frameworks,
             "t.toml",
             QUESTION,
             crate::bank::Origin::User("t.toml".into()),
         )
-        .unwrap();
+        .unwrap()
+        .question;
         let fw = frameworks.get(q.kind);
         // Everything covered except "a" (weight 3, definition), which is partial.
         let rubric: Vec<ItemVerdict> = q

@@ -31,6 +31,7 @@ id = "what-it-is"
 stage = "definition"
 weight = 3
 point = "A cache keeps copies of hot data in fast storage."
+probe = "What does the service keep, and where, so repeat reads are quick?"
 concepts = ["hot data|frequently read", "RAM|in memory|Redis|Memcached"]
 
 [[rubric]]
@@ -38,6 +39,7 @@ id = "expiry"
 stage = "mechanics"
 weight = 2
 point = "Entries expire (TTL) and are evicted (LRU)."
+probe = "What happens to an entry that nobody reads for a week, or when memory fills up?"
 concepts = ["time to live|TTL", "LRU|least recently used|evicted"]
 
 [[rubric]]
@@ -45,6 +47,7 @@ id = "freshness"
 stage = "tradeoffs"
 weight = 2
 point = "Caches trade freshness for speed."
+probe = "What does a reader risk seeing when the cached copy is older than the database?"
 concepts = ["freshness|stale", "speed|latency"]
 
 [[rubric]]
@@ -52,6 +55,7 @@ id = "where"
 stage = "applications"
 weight = 1
 point = "Names real caches."
+probe = "Which products would you actually deploy for this?"
 concepts = ["Redis|Memcached|CDN"]
 
 [[facts]]
