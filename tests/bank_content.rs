@@ -170,6 +170,8 @@ fn the_known_errors_of_the_source_page_are_corrected() {
 fn all_text(q: &Question) -> String {
     let mut parts = vec![q.title.clone(), q.prompt.clone(), q.reference.clone()];
     parts.extend(q.rubric.iter().map(|r| r.point.clone()));
+    parts.extend(q.rubric.iter().map(|r| r.probe.clone()));
+    parts.extend(q.reference_diagram.clone());
     parts.extend(q.facts.iter().map(|f| f.answer.clone()));
     parts.extend(q.followups.iter().map(|f| f.ask.clone()));
     parts.extend(q.hints.iter().map(|h| h.text.clone()));
@@ -230,4 +232,43 @@ fn the_copy_check_detects_a_copied_sentence() {
         ws.windows(12)
             .any(|w| seed.contains(&fnv1a64(w.join(" ").as_bytes())))
     );
+}
+
+#[test]
+fn every_rubric_item_has_a_probe_that_asks_without_answering() {
+    let mut bad = Vec::new();
+    for q in bank().questions() {
+        let reference: HashSet<Vec<String>> = words(&q.reference)
+            .windows(6)
+            .map(<[String]>::to_vec)
+            .collect();
+        for item in &q.rubric {
+            let probe = &item.probe;
+            let ws = words(probe);
+            let point: HashSet<Vec<String>> =
+                words(&item.point).windows(5).map(<[String]>::to_vec).collect();
+            let problem = if !probe.trim_end().ends_with('?') {
+                Some("is not a question")
+            } else if !(6..=35).contains(&ws.len()) {
+                Some("is not 6–35 words")
+            } else if ws.iter().any(|w| w == "rubric") {
+                Some("names the rubric")
+            } else if ws.windows(6).any(|w| reference.contains(w)) {
+                Some("repeats six words of the reference answer")
+            } else if ws.windows(5).any(|w| point.contains(w)) {
+                Some("repeats five words of the point it probes")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                bad.push(format!("{} {}: {problem}: {probe}", q.id, item.id));
+            }
+        }
+        for hint in &q.hints {
+            if words(&hint.text).iter().any(|w| w == "rubric") {
+                bad.push(format!("{} hint names the rubric: {}", q.id, hint.text));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
 }

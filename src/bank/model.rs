@@ -93,7 +93,7 @@ pub struct RubricItem {
     /// Lowest seniority expected to make this point; `None` means everyone.
     pub level: Option<Seniority>,
     /// What the interviewer asks when the point is missing; never gives the answer away.
-    pub probe: Option<String>,
+    pub probe: String,
 }
 
 impl RubricItem {

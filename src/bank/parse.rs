@@ -255,9 +255,21 @@ pub fn parse_question(
                 }
             }
         }
-        if let (Some(id), Some(stage), Some(weight), Some(point), Some(concepts)) =
-            (&item.id, stage, item.weight, &item.point, &item.concepts)
-        {
+        if item.probe.is_none() && item.point.is_some() {
+            problems.push(source.problem_at(
+                item.span,
+                &format!("{path}.probe"),
+                "missing required field (expected the question the interviewer asks when this point is missing)".into(),
+            ));
+        }
+        if let (Some(id), Some(stage), Some(weight), Some(point), Some(concepts), Some(probe)) = (
+            &item.id,
+            stage,
+            item.weight,
+            &item.point,
+            &item.concepts,
+            &item.probe,
+        ) {
             rubric.push(RubricItem {
                 id: id.value.0.clone(),
                 stage,
@@ -265,7 +277,7 @@ pub fn parse_question(
                 point: point.0.clone(),
                 concepts: concepts.0.iter().map(|c| c.value.0.clone()).collect(),
                 level: item.level.map(|Choice(l)| l),
-                probe: item.probe.as_ref().map(|p| p.0.clone()),
+                probe: probe.0.clone(),
             });
         }
     }

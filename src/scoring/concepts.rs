@@ -116,7 +116,7 @@ mod tests {
             point: "p".into(),
             concepts: concepts.iter().map(|c| (*c).to_owned()).collect(),
             level: None,
-            probe: None,
+            probe: String::new(),
         }
     }
 
