@@ -56,8 +56,14 @@ impl<'a> Source<'a> {
         }
     }
 
-    /// 1-based line number of a byte offset.
+    /// 1-based line number of a byte offset. Near the top of a file (where `id` and `number`
+    /// live, whose lines every question records) newlines are counted directly; the index of
+    /// every line start is built only when a problem further down needs it.
     pub fn line_of(&self, offset: usize) -> usize {
+        if self.line_starts.get().is_none() && offset < 4096 {
+            let head = &self.text.as_bytes()[..offset.min(self.text.len())];
+            return head.iter().filter(|&&b| b == b'\n').count() + 1;
+        }
         let starts = self.line_starts.get_or_init(|| {
             std::iter::once(0)
                 .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))

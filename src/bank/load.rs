@@ -1,6 +1,7 @@
 //! Reading question files: the embedded bank plus user directories that add or override
 //! questions. Every problem in every file is collected before anything is reported.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,12 +12,16 @@ use crate::embedded;
 use crate::framework::Frameworks;
 use crate::tomlread::Problem;
 
+/// A question file is a few KB; one over this is a mistake (or `/dev/zero` behind a link).
+pub const MAX_QUESTION_BYTES: u64 = 1024 * 1024;
+
 /// Where a question file's text came from.
 pub struct SourceFile {
     /// Path shown in messages: crate-relative for the embedded bank, as given for user files.
     pub display: String,
     pub origin: Origin,
-    pub text: String,
+    /// Borrowed for the embedded bank (no copy of the binary's megabyte), owned for user files.
+    pub text: Cow<'static, str>,
 }
 
 /// The embedded bank's files.
@@ -26,7 +31,7 @@ pub fn embedded_files() -> Vec<SourceFile> {
         .map(|(path, text)| SourceFile {
             display: (*path).to_owned(),
             origin: Origin::Embedded((*path).to_owned()),
-            text: (*text).to_owned(),
+            text: Cow::Borrowed(text),
         })
         .collect()
 }
@@ -39,16 +44,19 @@ pub fn dir_files(dir: &Path) -> Result<Vec<SourceFile>, BankError> {
     paths
         .into_iter()
         .map(|path| {
-            let bytes = fs::read(&path).map_err(|source| BankError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let bytes =
+                crate::files::read_bounded(&path, MAX_QUESTION_BYTES).map_err(|reason| {
+                    BankError::Unreadable {
+                        path: path.clone(),
+                        reason,
+                    }
+                })?;
             let text =
                 String::from_utf8(bytes).map_err(|_| BankError::NotUtf8 { path: path.clone() })?;
             Ok(SourceFile {
                 display: path.display().to_string(),
                 origin: Origin::User(path),
-                text,
+                text: Cow::Owned(text),
             })
         })
         .collect()

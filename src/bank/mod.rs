@@ -24,6 +24,11 @@ pub enum BankError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{}: {reason}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        reason: crate::files::ReadError,
+    },
     #[error("{}: not valid UTF-8 (save question files as UTF-8 text)", path.display())]
     NotUtf8 { path: PathBuf },
     #[error("{}: not a directory (--questions takes a directory of .toml files)", .0.display())]
@@ -38,6 +43,9 @@ impl BankError {
     pub fn exit_code(&self) -> u8 {
         match self {
             BankError::Io { source, .. } if source.kind() != std::io::ErrorKind::NotFound => {
+                crate::error::FAILURE
+            }
+            BankError::Unreadable { reason, .. } if !reason.is_input_problem() => {
                 crate::error::FAILURE
             }
             BankError::Frameworks(_) => crate::error::FAILURE,
