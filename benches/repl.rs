@@ -55,15 +55,7 @@ fn main() {
         let saved_at = Instant::now();
         store.save(&session).unwrap();
         let save_time = saved_at.elapsed();
-        let steer = Steer::for_turn(
-            &mut session,
-            q,
-            framework,
-            text,
-            asked,
-            Utc::now(),
-            &normaliser,
-        );
+        let steer = Steer::for_turn(&session, q, framework, text, asked, Utc::now(), &normaliser);
         let lines = scripted.respond(q, framework, &session, text, asked, &steer);
         for line in lines {
             session.push(Speaker::Interviewer, line.kind, line.text, Utc::now());

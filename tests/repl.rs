@@ -620,7 +620,17 @@ fn a_stage_over_its_budget_gets_one_nudge() {
         "nudged once: {stdout}"
     );
     let saved = load(&path);
-    assert_eq!(saved["stages"][0]["overtime_nudged"], true);
+    let nudged: Vec<&serde_json::Value> = saved["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["stage"] == "requirements" && t["nudges"] == json!(["overtime"]))
+        .collect();
+    assert_eq!(
+        nudged.len(),
+        1,
+        "the nudge is recorded on its turn: {saved}"
+    );
 }
 
 #[test]

@@ -16,6 +16,8 @@ pub use session::{Mode, Session, Speaker, TurnKind};
 pub struct Line {
     pub kind: TurnKind,
     pub text: String,
+    /// The nudges this line gives, recorded on its turn.
+    pub nudges: Vec<session::Nudge>,
 }
 
 impl Line {
@@ -23,6 +25,15 @@ impl Line {
         Line {
             kind,
             text: text.into(),
+            nudges: Vec::new(),
+        }
+    }
+
+    pub fn nudge(text: impl Into<String>, nudge: session::Nudge) -> Line {
+        Line {
+            kind: TurnKind::Nudge,
+            text: text.into(),
+            nudges: vec![nudge],
         }
     }
 }

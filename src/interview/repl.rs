@@ -146,6 +146,9 @@ impl<'a> Repl<'a> {
         self.say(&line.text);
         self.session
             .push(Speaker::Interviewer, line.kind, line.text, Utc::now());
+        if let Some(turn) = self.session.turns.last_mut() {
+            turn.nudges = line.nudges;
+        }
     }
 
     fn stage_title(&self, index: usize) -> String {
@@ -365,7 +368,7 @@ impl<'a> Repl<'a> {
         // Durable before the interviewer says anything.
         self.save()?;
         let steer = Steer::for_turn(
-            &mut self.session,
+            &self.session,
             self.question,
             self.framework,
             &text,
@@ -469,15 +472,7 @@ impl<'a> Repl<'a> {
                 .push(Speaker::Interviewer, kind, text, Utc::now());
             if let Some(last) = self.session.turns.last_mut() {
                 last.interrupted = interrupted || error.is_some();
-            }
-        } else {
-            // Nothing reached the candidate: the nudges are still owed.
-            if steer.designing_early {
-                self.session.requirements_nudged = false;
-            }
-            if steer.overtime.is_some() {
-                let index = self.session.stage_index;
-                self.session.stages[index].overtime_nudged = false;
+                last.nudges = steer.nudges();
             }
         }
         if let Some(note) = note {

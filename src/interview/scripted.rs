@@ -4,7 +4,7 @@
 
 use crate::bank::Question;
 use crate::framework::Framework;
-use crate::interview::session::{Session, TurnKind};
+use crate::interview::session::{Nudge, Session, TurnKind};
 use crate::interview::steer::Steer;
 use crate::interview::{Line, classify};
 use crate::scoring::text::Normaliser;
@@ -35,7 +35,7 @@ impl Scripted {
     ) -> Vec<Line> {
         let mut lines = Vec::new();
         if steer.designing_early {
-            lines.push(Line::new(TurnKind::Nudge, DESIGNING_EARLY));
+            lines.push(Line::nudge(DESIGNING_EARLY, Nudge::DesigningEarly));
         } else if asked {
             let answer = classify::match_fact(question, text, &self.normaliser)
                 .map_or(NO_FACT.to_owned(), |f| f.answer.clone());
@@ -46,9 +46,9 @@ impl Scripted {
             lines.push(Line::new(TurnKind::Reply, wrap_up(framework, session)));
         }
         if let Some(over) = &steer.overtime {
-            lines.push(Line::new(
-                TurnKind::Nudge,
+            lines.push(Line::nudge(
                 format!("We're at {over}. Let's wrap this part up and move on with /next."),
+                Nudge::Overtime,
             ));
         }
         lines

@@ -96,6 +96,21 @@ pub struct Turn {
     /// The reply was cut off (Ctrl-C or a broken stream).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// What this interviewer turn steered the candidate on; each nudge is given once, and the
+    /// turns are the record of which were given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nudges: Vec<Nudge>,
+}
+
+/// A way the interviewer steers, given at most once per interview (designing early) or per
+/// stage (running over time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Nudge {
+    /// The candidate picked components before the requirements were clear.
+    DesigningEarly,
+    /// The stage ran over its time budget.
+    Overtime,
 }
 
 /// Time and hints of one stage. `budget_secs` is the plan; `spent_ms` what was used
@@ -106,9 +121,6 @@ pub struct StageClock {
     pub budget_secs: u64,
     pub spent_ms: u64,
     pub hints_used: u32,
-    /// Whether the interviewer already told the candidate this stage is over time.
-    #[serde(default)]
-    pub overtime_nudged: bool,
 }
 
 /// The on-disk interview (`sessions/<id>.json`). `schema_version` is checked on load: files
@@ -134,9 +146,6 @@ pub struct Session {
     /// The interviewer's private notes: never shown during the interview, given to the judge.
     #[serde(default)]
     pub notes: Vec<String>,
-    /// Whether the "designing during requirements" nudge was already given.
-    #[serde(default)]
-    pub requirements_nudged: bool,
     pub scorecard: Option<Scorecard>,
     /// Until when the current stage's clock has been counted. Not saved: time spent away
     /// (between a quit or crash and a resume) is not counted.
@@ -209,12 +218,10 @@ impl Session {
                     budget_secs: b.as_secs(),
                     spent_ms: 0,
                     hints_used: 0,
-                    overtime_nudged: false,
                 })
                 .collect(),
             turns: Vec::new(),
             notes: Vec::new(),
-            requirements_nudged: false,
             scorecard: None,
             clock_mark: Some(now),
         }
@@ -288,7 +295,17 @@ impl Session {
             text: text.into(),
             source: TurnSource::Typed,
             interrupted: false,
+            nudges: Vec::new(),
         });
+    }
+
+    /// Whether the interviewer already gave `nudge` (in `stage`, when given).
+    pub fn was_nudged(&self, nudge: Nudge, stage: Option<&str>) -> bool {
+        self.turns.iter().any(|t| {
+            t.speaker == Speaker::Interviewer
+                && t.nudges.contains(&nudge)
+                && stage.is_none_or(|s| t.stage == s)
+        })
     }
 
     /// The candidate's words grouped by the stage they were said in: what gets scored.

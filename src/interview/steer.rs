@@ -7,6 +7,7 @@ use crate::bank::Question;
 use crate::framework::{Framework, Kind};
 use crate::interview::Session;
 use crate::interview::classify;
+use crate::interview::session::Nudge;
 use crate::scoring::text::Normaliser;
 use crate::ui;
 
@@ -20,10 +21,10 @@ pub struct Steer {
 }
 
 impl Steer {
-    /// Decides what to steer on for a candidate turn, and records that it was done so each
-    /// nudge is given once.
+    /// Decides what to steer on for a candidate turn. Each nudge is given once: the turns that
+    /// carried one say so, so a reply that never reached the candidate leaves it still owed.
     pub fn for_turn(
-        session: &mut Session,
+        session: &Session,
         question: &Question,
         framework: &Framework,
         text: &str,
@@ -34,24 +35,34 @@ impl Steer {
         let mut steer = Steer::default();
         if question.kind == Kind::Design
             && session.stage().id == "requirements"
-            && !session.requirements_nudged
+            && !session.was_nudged(Nudge::DesigningEarly, None)
             && !is_question
             && classify::designs_too_early(text, normaliser)
         {
-            session.requirements_nudged = true;
             steer.designing_early = true;
         }
         let elapsed = session.stage_elapsed_secs(now);
         let clock = &session.stages[session.stage_index];
-        if elapsed > clock.budget_secs && !clock.overtime_nudged {
+        if elapsed > clock.budget_secs && !session.was_nudged(Nudge::Overtime, Some(&clock.id)) {
             let title = framework.stage_title(&clock.id);
             steer.overtime = Some(format!(
                 "{} of {} for {title}",
                 ui::clock(elapsed),
                 ui::clock(clock.budget_secs)
             ));
-            session.stages[session.stage_index].overtime_nudged = true;
         }
         steer
+    }
+
+    /// The nudges this steer gives, to record on the turn that gives them.
+    pub fn nudges(&self) -> Vec<Nudge> {
+        let mut nudges = Vec::new();
+        if self.designing_early {
+            nudges.push(Nudge::DesigningEarly);
+        }
+        if self.overtime.is_some() {
+            nudges.push(Nudge::Overtime);
+        }
+        nudges
     }
 }

@@ -3,7 +3,7 @@
 //! The candidate's text is wrapped in delimiters derived from its own hash, declared to be
 //! data, and scanned for grader-directed text like the offline scorer does.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::bank::{Question, Seniority};
@@ -78,43 +78,54 @@ pub struct JudgeReply {
     pub injection_attempt: bool,
 }
 
+/// The reply as the schema asks for it; `verdict` stays a string so a wrong value gets a
+/// message naming the item rather than serde's.
+#[derive(Deserialize)]
+struct ReplyWire {
+    items: Vec<ItemWire>,
+    #[serde(default)]
+    strengths: Vec<String>,
+    #[serde(default)]
+    improvements: Vec<String>,
+    #[serde(default)]
+    injection_attempt: bool,
+}
+
+#[derive(Deserialize)]
+struct ItemWire {
+    id: String,
+    verdict: String,
+    #[serde(default)]
+    evidence: String,
+}
+
 /// Checks the shape of a reply: one verdict per expected id, allowed verdict values.
 pub fn parse_reply(value: &Value, ids: &[&str]) -> Result<JudgeReply, String> {
-    let items = value
-        .get("items")
-        .and_then(Value::as_array)
-        .ok_or("missing array field \"items\"")?;
+    let wire = ReplyWire::deserialize(value)
+        .map_err(|e| format!("the reply does not have the expected fields ({e})"))?;
     let mut verdicts: Vec<(String, Verdict, String)> = Vec::new();
-    for item in items {
-        let id = item
-            .get("id")
-            .and_then(Value::as_str)
-            .ok_or("an item has no string \"id\"")?;
-        if !ids.contains(&id) {
+    for item in wire.items {
+        let id = item.id;
+        if !ids.contains(&id.as_str()) {
             return Err(format!(
                 "unknown rubric id \"{id}\" (expected one of {})",
                 ids.join(", ")
             ));
         }
-        if verdicts.iter().any(|(seen, ..)| seen == id) {
+        if verdicts.iter().any(|(seen, ..)| *seen == id) {
             return Err(format!("rubric id \"{id}\" appears twice"));
         }
-        let verdict = match item.get("verdict").and_then(Value::as_str) {
-            Some("covered") => Verdict::Covered,
-            Some("partial") => Verdict::Partial,
-            Some("missing") => Verdict::Missing,
+        let verdict = match item.verdict.as_str() {
+            "covered" => Verdict::Covered,
+            "partial" => Verdict::Partial,
+            "missing" => Verdict::Missing,
             other => {
                 return Err(format!(
-                    "item \"{id}\" has verdict {other:?} (expected covered, partial or missing)"
+                    "item \"{id}\" has verdict \"{other}\" (expected covered, partial or missing)"
                 ));
             }
         };
-        let evidence = item
-            .get("evidence")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        verdicts.push((id.to_owned(), verdict, evidence));
+        verdicts.push((id, verdict, item.evidence));
     }
     let missing: Vec<&str> = ids
         .iter()
@@ -127,27 +138,18 @@ pub fn parse_reply(value: &Value, ids: &[&str]) -> Result<JudgeReply, String> {
             missing.join(", ")
         ));
     }
-    let strings = |key: &str| -> Vec<String> {
-        value
-            .get(key)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
+    let tidy = |list: Vec<String>, n: usize| -> Vec<String> {
+        list.into_iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .take(n)
+            .collect()
     };
     Ok(JudgeReply {
         verdicts,
-        strengths: strings("strengths").into_iter().take(3).collect(),
-        improvements: strings("improvements").into_iter().take(4).collect(),
-        injection_attempt: value
-            .get("injection_attempt")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
+        strengths: tidy(wire.strengths, 3),
+        improvements: tidy(wire.improvements, 4),
+        injection_attempt: wire.injection_attempt,
     })
 }
 
@@ -346,9 +348,9 @@ mod tests {
         );
         let bad = json!({"items": [{"id": "a", "verdict": "great", "evidence": ""}]});
         assert!(
-            parse_reply(&bad, &ids)
-                .unwrap_err()
-                .contains("verdict Some(\"great\")")
+            parse_reply(&bad, &ids).unwrap_err().contains(
+                "item \"a\" has verdict \"great\" (expected covered, partial or missing)"
+            )
         );
         let unknown = json!({"items": [{"id": "zzz", "verdict": "covered", "evidence": ""}]});
         assert!(
