@@ -9,7 +9,8 @@ fn main() -> ExitCode {
         Err(err) => {
             let code = err.exit_code();
             if code != rehearse::error::OK {
-                eprintln!("error: {err}");
+                // Errors carry server and file text: shown, never obeyed.
+                eprintln!("error: {}", rehearse::ui::clean(&err.to_string()));
             }
             ExitCode::from(code)
         }

@@ -1,36 +1,54 @@
 //! Where sessions and reports live, and how they are written: one JSON file per session under
-//! `$REHEARSE_HOME/sessions/` (`<id>.json`), replaced atomically (temp file in the same
+//! `$REHEARSE_HOME/sessions/` (`<id>.json`), created exclusively (two sessions started in the same
+//! second get different ids, never one file) and then replaced atomically (temp file in the same
 //! directory, fsync, rename, fsync the directory), so a crash or `kill -9` never leaves a
-//! half-written session. Reports sit next to their session as `<id>.report.<ext>`, a name no
-//! session file can have.
+//! half-written session. A session open in a REPL is locked (`$REHEARSE_HOME/locks/<id>.lock`,
+//! an advisory lock the OS releases when the process ends, however it ends). Ids are slugs and
+//! must match their file's name, so a crafted file cannot make rehearse write elsewhere. Reports
+//! sit next to their session as `<id>.report.<ext>`, a name no session file can have.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use crate::interview::Session;
 
+/// Session files are small (a long interview is well under 1 MB); anything far bigger is not
+/// one of ours.
+pub const MAX_SESSION_BYTES: u64 = 16 * 1024 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {}", path.display(), crate::strings::io_message(.source))]
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {reason}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        reason: crate::files::ReadError,
     },
     #[error("{} is not a valid session file ({detail}); move it aside or delete it", path.display())]
     Corrupt { path: PathBuf, detail: String },
-    #[error("{}", not_found_message(.query, .unfinished))]
+    #[error("{}", not_found_message(.query, .candidates, *.want))]
     NotFound {
         query: String,
-        unfinished: Vec<String>,
+        want: Want,
+        candidates: Vec<String>,
     },
     #[error("no unfinished session to resume; start one with `rehearse practice`")]
     NothingToResume,
+    #[error("session {id} is open in another rehearse{}; continue it there, or quit it there first", holder.map(|p| format!(" (process {p})")).unwrap_or_default())]
+    Locked { id: String, holder: Option<u32> },
+}
+
+/// Which sessions a lookup is after, so "not found" can offer the right ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    Unfinished,
+    Finished,
+    Any,
 }
 
 impl StoreError {
@@ -38,19 +56,32 @@ impl StoreError {
     /// a file system failure is a runtime one (1).
     pub fn exit_code(&self) -> u8 {
         match self {
-            StoreError::Write { .. } | StoreError::Read { .. } => crate::error::FAILURE,
+            StoreError::Read { reason, .. } if reason.is_input_problem() => crate::error::USAGE,
+            StoreError::Write { .. } | StoreError::Read { .. } | StoreError::Locked { .. } => {
+                crate::error::FAILURE
+            }
             _ => crate::error::USAGE,
         }
     }
 }
 
-fn not_found_message(query: &str, unfinished: &[String]) -> String {
-    if unfinished.is_empty() {
-        format!("no session \"{query}\", and there are no unfinished sessions to resume")
+fn not_found_message(query: &str, candidates: &[String], want: Want) -> String {
+    let which = match want {
+        Want::Unfinished => "unfinished sessions",
+        Want::Finished => "finished sessions",
+        Want::Any => "sessions",
+    };
+    if candidates.is_empty() {
+        let hint = match want {
+            Want::Unfinished => "; start one with `rehearse practice`",
+            Want::Finished => "; finish an interview with /done",
+            Want::Any => "",
+        };
+        format!("no session \"{query}\", and there are no {which}{hint}")
     } else {
         format!(
-            "no session \"{query}\"; unfinished sessions:\n  {}",
-            unfinished.join("\n  ")
+            "no session \"{query}\"; {which}:\n  {}",
+            candidates.join("\n  ")
         )
     }
 }
@@ -98,16 +129,114 @@ impl Store {
             .join(format!("{id}{REPORT_SUFFIX}{extension}"))
     }
 
-    /// Writes a session atomically.
+    fn locks_dir(&self) -> PathBuf {
+        self.home.join("locks")
+    }
+
+    /// Saves a new session under a file of its own, created exclusively: when its id is taken
+    /// (another session started in the same second) the id gets a `-2`, `-3`… suffix until the
+    /// file can be created, so two processes never share a file.
+    pub fn create(&self, session: &mut Session) -> Result<PathBuf, StoreError> {
+        let dir = self.sessions_dir();
+        fs::create_dir_all(&dir).map_err(|source| StoreError::Write {
+            path: dir.clone(),
+            source,
+        })?;
+        let base = session.id.clone();
+        for n in 1..=1000 {
+            let id = if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            };
+            let path = self.session_path(&id);
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut file) => {
+                    session.id = id;
+                    let json = serde_json::to_vec_pretty(session).expect("sessions serialise");
+                    let err = |source| StoreError::Write {
+                        path: path.clone(),
+                        source,
+                    };
+                    file.write_all(&json).map_err(err)?;
+                    file.sync_all().map_err(err)?;
+                    return Ok(path);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(source) => return Err(StoreError::Write { path, source }),
+            }
+        }
+        Err(StoreError::Write {
+            path: self.session_path(&base),
+            source: std::io::Error::other("no free session id"),
+        })
+    }
+
+    /// Writes a session atomically, replacing its file.
     pub fn save(&self, session: &Session) -> Result<PathBuf, StoreError> {
         let path = self.session_path(&session.id);
         let json = serde_json::to_vec_pretty(session).expect("sessions serialise");
-        write_atomic(&path, &json)?;
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|source| StoreError::Write {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        crate::files::replace_private(&path, &json).map_err(|e| StoreError::Write {
+            path: path.clone(),
+            source: match e {
+                crate::files::WriteError::Io { source, .. } => source,
+                other => std::io::Error::other(other.to_string()),
+            },
+        })?;
         Ok(path)
     }
 
     pub fn load(&self, id: &str) -> Result<Session, StoreError> {
         load_file(&self.session_path(id))
+    }
+
+    /// Takes the advisory lock of session `id` for as long as the returned guard lives. The OS
+    /// releases it when the process exits, crash or not. A session locked by another process is
+    /// an error naming that process.
+    pub fn lock(&self, id: &str) -> Result<SessionLock, StoreError> {
+        let dir = self.locks_dir();
+        let path = dir.join(format!("{id}.lock"));
+        let err = |source| StoreError::Write {
+            path: path.clone(),
+            source,
+        };
+        fs::create_dir_all(&dir).map_err(err)?;
+        // The lock file is never deleted: removing it while another process waits on it would
+        // let two processes "hold" two different files of the same name.
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(err)?;
+        match file.try_lock() {
+            Ok(()) => {
+                file.set_len(0).map_err(err)?;
+                file.rewind().map_err(err)?;
+                write!(file, "{}", std::process::id()).map_err(err)?;
+                Ok(SessionLock { _file: file })
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                let mut pid = String::new();
+                let _ = file.read_to_string(&mut pid);
+                Err(StoreError::Locked {
+                    id: id.to_owned(),
+                    holder: pid.trim().parse().ok(),
+                })
+            }
+            Err(fs::TryLockError::Error(source)) => Err(err(source)),
+        }
     }
 
     /// Every session file, newest first (by start time); broken files are returned as such
@@ -117,7 +246,12 @@ impl Store {
         let read = match fs::read_dir(&dir) {
             Ok(r) => r,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => return Err(StoreError::Read { path: dir, source }),
+            Err(source) => {
+                return Err(StoreError::Read {
+                    path: dir,
+                    reason: crate::files::ReadError::Io(source),
+                });
+            }
         };
         let mut paths: Vec<PathBuf> = read
             .filter_map(Result::ok)
@@ -168,7 +302,7 @@ impl Store {
     /// unfinished one.
     pub fn find_resumable(&self, query: Option<&str>) -> Result<Session, StoreError> {
         match query {
-            Some(query) => self.find(query),
+            Some(query) => self.find(query, Want::Unfinished),
             None => self
                 .sessions()?
                 .into_iter()
@@ -177,52 +311,61 @@ impl Store {
         }
     }
 
-    /// Any session (finished or not) by id or unique prefix. A session file that exists but
-    /// cannot be read is reported as such, not as missing.
-    pub fn find(&self, query: &str) -> Result<Session, StoreError> {
-        let exact = self.session_path(query);
-        if exact.is_file() {
-            return load_file(&exact);
+    /// A session by id or unique prefix; `want` says which sessions to offer when nothing
+    /// matches. A session file that exists but cannot be read is reported as such, not as
+    /// missing. A query that is not shaped like an id never reaches the file system.
+    pub fn find(&self, query: &str, want: Want) -> Result<Session, StoreError> {
+        if is_session_id(query) {
+            let exact = self.session_path(query);
+            if exact.is_file() {
+                return load_file(&exact);
+            }
         }
         let sessions = self.sessions()?;
-        let unfinished: Vec<&Session> = sessions.iter().filter(|s| !s.is_finished()).collect();
-        self.find_in(&sessions, query, &unfinished)
-    }
-
-    fn find_in(
-        &self,
-        sessions: &[Session],
-        query: &str,
-        unfinished: &[&Session],
-    ) -> Result<Session, StoreError> {
         if let Some(s) = sessions.iter().find(|s| s.id == query) {
             return Ok(s.clone());
         }
         let matches: Vec<&Session> = sessions
             .iter()
-            .filter(|s| s.id.starts_with(query))
+            .filter(|s| !query.is_empty() && s.id.starts_with(query))
             .collect();
         if let [one] = matches.as_slice() {
             return Ok((*one).clone());
         }
-        let mut suggestions: Vec<String> = if matches.len() > 1 {
+        let mut candidates: Vec<String> = if matches.len() > 1 {
             matches.iter().map(|s| s.summary_line()).collect()
         } else {
-            unfinished.iter().map(|s| s.summary_line()).collect()
+            sessions
+                .iter()
+                .filter(|s| match want {
+                    Want::Unfinished => !s.is_finished(),
+                    Want::Finished => s.is_finished(),
+                    Want::Any => true,
+                })
+                .map(|s| s.summary_line())
+                .collect()
         };
-        suggestions.truncate(10);
+        candidates.truncate(10);
         Err(StoreError::NotFound {
             query: query.to_owned(),
-            unfinished: suggestions,
+            want,
+            candidates,
         })
     }
 }
 
+/// Session ids are slugs (`20261127-231502-url-shortener-2`): no separators, no dots, so an id
+/// can never name a path outside the sessions directory.
+pub fn is_session_id(id: &str) -> bool {
+    id.len() <= 200 && crate::tomlread::is_slug(id)
+}
+
 fn load_file(path: &Path) -> Result<Session, StoreError> {
-    let bytes = fs::read(path).map_err(|source| StoreError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes =
+        crate::files::read_bounded(path, MAX_SESSION_BYTES).map_err(|reason| StoreError::Read {
+            path: path.to_path_buf(),
+            reason,
+        })?;
     let mut session: Session = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
         path: path.to_path_buf(),
         detail: e.to_string(),
@@ -231,6 +374,22 @@ fn load_file(path: &Path) -> Result<Session, StoreError> {
         path: path.to_path_buf(),
         detail,
     };
+    if !is_session_id(&session.id) {
+        return Err(corrupt(format!(
+            "its id {:?} is not a session id (lowercase letters, digits and hyphens)",
+            crate::strings::clip(&session.id, 80)
+        )));
+    }
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    if session.id != stem {
+        return Err(corrupt(format!(
+            "its id \"{}\" does not match its file name; rename the file to {}.json or fix the id",
+            session.id, session.id
+        )));
+    }
     if session.schema_version > crate::interview::session::SCHEMA_VERSION {
         return Err(corrupt(format!(
             "schema_version {} was written by a newer rehearse",
@@ -248,21 +407,8 @@ fn load_file(path: &Path) -> Result<Session, StoreError> {
     Ok(session)
 }
 
-/// Replaces `path` with `bytes` atomically: a crash leaves either the old or the new file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let err = |source| StoreError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(err)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    // Make the rename itself durable.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+/// Holds a session's lock; dropping it (or the process ending) releases it.
+#[derive(Debug)]
+pub struct SessionLock {
+    _file: fs::File,
 }

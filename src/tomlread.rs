@@ -254,6 +254,20 @@ impl<'de> FromToml<'de> for Text {
             Value::String(s) if s.trim().is_empty() => {
                 Err(ctx.report_custom_error("must not be empty", item))
             }
+            // Data files are shown in terminals: an escape sequence in one would be obeyed.
+            Value::String(s) if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
+                let c = s
+                    .chars()
+                    .find(|c| c.is_control() && *c != '\n' && *c != '\t')
+                    .expect("found above");
+                Err(ctx.report_custom_error(
+                    format!(
+                        "contains the control character U+{:04X}; only newlines and tabs are allowed",
+                        c as u32
+                    ),
+                    item,
+                ))
+            }
             Value::String(s) => Ok(Text((*s).to_owned())),
             _ => Err(wrong_type(ctx, "a string", item)),
         }

@@ -65,9 +65,43 @@ pub fn text_width() -> usize {
     width.clamp(40, 100)
 }
 
+/// Text that did not come from rehearse (model replies, question files, answers, server
+/// messages), made safe for a terminal: control characters other than newline and tab are shown
+/// in caret notation (`ESC` as `^[`) instead of being obeyed, so a reply cannot set the
+/// window title, clear the screen or move the cursor. Saved text keeps the original.
+pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| (c.is_control() && c != '\n' && c != '\t') || is_bidi_override(c);
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            // Windows line endings are line endings, not a cursor return.
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\t' => out.push(c),
+            c if (c as u32) < 0x20 => {
+                out.push('^');
+                out.push(char::from(b'@' + c as u8));
+            }
+            '\u{7f}' => out.push_str("^?"),
+            c if unsafe_char(c) => out.push_str(&format!("<U+{:04X}>", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Bidirectional overrides can make text display in an order other than the one it has.
+fn is_bidi_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Greedy word wrap; every output line starts with `indent`. Paragraph breaks (blank lines)
 /// and existing line breaks are kept.
 pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let text = clean(text);
     let mut out = String::new();
     for (i, line) in text.lines().enumerate() {
         if i > 0 {
@@ -136,8 +170,10 @@ impl Table {
         self
     }
 
+    /// Adds a row; cells are [`clean`]ed, since they often hold file or model text.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows
+            .push(cells.into_iter().map(|c| clean(&c).into_owned()).collect());
     }
 
     pub fn render(&self, style: Style) -> String {
@@ -198,6 +234,16 @@ mod tests {
     #[test]
     fn wrap_keeps_paragraphs() {
         assert_eq!(wrap("a b\n\nc", 10, ""), "a b\n\nc");
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(clean("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(
+            clean("\x1b]0;pwned\x07\x1b[2Jhi\r\n"),
+            "^[]0;pwned^G^[[2Jhi\n"
+        );
+        assert_eq!(clean("a\u{202E}b\u{7f}"), "a<U+202E>b^?");
     }
 
     #[test]

@@ -245,8 +245,10 @@ fn every_rubric_item_has_a_probe_that_asks_without_answering() {
         for item in &q.rubric {
             let probe = &item.probe;
             let ws = words(probe);
-            let point: HashSet<Vec<String>> =
-                words(&item.point).windows(5).map(<[String]>::to_vec).collect();
+            let point: HashSet<Vec<String>> = words(&item.point)
+                .windows(5)
+                .map(<[String]>::to_vec)
+                .collect();
             let problem = if !probe.trim_end().ends_with('?') {
                 Some("is not a question")
             } else if !(6..=35).contains(&ws.len()) {

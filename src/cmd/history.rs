@@ -27,7 +27,7 @@ struct Row<'a> {
 pub fn run(config: &Config, args: &HistoryArgs) -> crate::Result<()> {
     let store = Store::new(config.home().to_path_buf());
     let entries = store.entries()?;
-    let mut broken = 0;
+    let mut broken = Vec::new();
     let mut rows = Vec::new();
     for entry in &entries {
         match entry {
@@ -39,13 +39,22 @@ pub fn run(config: &Config, args: &HistoryArgs) -> crate::Result<()> {
                 level: s.question.level,
                 mode: s.mode.as_str(),
                 scorer: s.scorecard.as_ref().map(|c| c.scorer.describe()),
-                overall: s.scorecard.as_ref().map(|c| c.overall),
+                // An insufficient card has no grade to list.
+                overall: s
+                    .scorecard
+                    .as_ref()
+                    .filter(|c| c.band != crate::scoring::Band::Insufficient)
+                    .map(|c| c.overall),
                 band: s.scorecard.as_ref().map(|c| c.band.as_str()),
                 finished: s.is_finished(),
             }),
             Entry::Broken { error, .. } => {
-                broken += 1;
-                writeln!(std::io::stderr(), "error: {error}")?;
+                writeln!(
+                    std::io::stderr(),
+                    "error: {}",
+                    crate::ui::clean(&error.to_string())
+                )?;
+                broken.push(error);
             }
         }
     }
@@ -56,7 +65,9 @@ pub fn run(config: &Config, args: &HistoryArgs) -> crate::Result<()> {
             writeln!(out)?;
         }
         ListFormat::Table => {
-            if rows.is_empty() {
+            if rows.is_empty() && !broken.is_empty() {
+                writeln!(out, "No readable interviews.")?;
+            } else if rows.is_empty() {
                 writeln!(
                     out,
                     "No interviews yet: start one with `rehearse practice`."
@@ -93,10 +104,11 @@ pub fn run(config: &Config, args: &HistoryArgs) -> crate::Result<()> {
         }
     }
     out.flush()?;
-    if broken > 0 {
-        return Err(crate::Error::Usage(format!(
-            "{broken} session file(s) could not be read; the others are listed above"
-        )));
+    if !broken.is_empty() {
+        return Err(super::unreadable_sessions(
+            &broken,
+            "the others are listed above",
+        ));
     }
     Ok(())
 }

@@ -113,3 +113,17 @@ fn load_config(global: &crate::cli::GlobalArgs) -> crate::Result<Config> {
 fn load_bank(config: &Config) -> crate::Result<Bank> {
     Ok(Bank::load(&config.question_dirs())?)
 }
+
+/// The error for session files that could not be read while listing the rest: a runtime
+/// failure (1) when the file system failed, bad input (2) when the files are not sessions.
+fn unreadable_sessions(errors: &[&crate::store::StoreError], rest: &str) -> crate::Error {
+    let message = format!("{} session file(s) could not be read; {rest}", errors.len());
+    if errors
+        .iter()
+        .any(|e| e.exit_code() == crate::error::FAILURE)
+    {
+        crate::Error::Failed(message)
+    } else {
+        crate::Error::Usage(message)
+    }
+}

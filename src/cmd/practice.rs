@@ -76,12 +76,7 @@ pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> crate::Result<(
     };
     super::offline_notice(config, "interviewing", err_style)?;
     let now = Utc::now();
-    let mut id = Session::make_id(&question.id, now);
-    let mut n = 2;
-    while store.session_path(&id).exists() {
-        id = format!("{}-{n}", Session::make_id(&question.id, now));
-        n += 1;
-    }
+    let id = Session::make_id(&question.id, now);
     let llm = mode == Mode::Llm;
     let setup = Setup {
         mode,
@@ -90,10 +85,11 @@ pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> crate::Result<(
         minutes: args.minutes.unwrap_or(question.minutes),
         seniority: args.seniority,
     };
-    let session = Session::new(id, question, framework, setup, now);
+    let mut session = Session::new(id, question, framework, setup, now);
     // Only a session that can actually run is saved (and offered by `resume`).
     let (interviewer, scorer) = cast(config, mode)?;
-    let path = store.save(&session)?;
+    let path = store.create(&mut session)?;
+    let lock = store.lock(&session.id)?;
     writeln!(
         std::io::stderr(),
         "{}",
@@ -111,13 +107,18 @@ pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> crate::Result<(
         session,
         (interviewer, scorer),
         true,
-    )
+    )?;
+    drop(lock);
+    Ok(())
 }
 
 pub fn resume(config: &Config, bank: &Bank, query: Option<&str>) -> crate::Result<()> {
     let store = store(config);
     let err_style = Style::for_stderr(config.no_color());
-    let mut session = store.find_resumable(query)?;
+    let found = store.find_resumable(query)?;
+    // Lock first, then read the session again: another process may have written it since.
+    let lock = store.lock(&found.id)?;
+    let mut session = store.load(&found.id)?;
     if session.is_finished() {
         return Err(crate::Error::Usage(format!(
             "session {} is finished; see its report with `rehearse report {}`",
@@ -157,7 +158,9 @@ pub fn resume(config: &Config, bank: &Bank, query: Option<&str>) -> crate::Resul
         session.mode = Mode::Offline;
     }
     let cast = cast(config, session.mode)?;
-    interview(config, question, framework, &store, session, cast, false)
+    interview(config, question, framework, &store, session, cast, false)?;
+    drop(lock);
+    Ok(())
 }
 
 /// Runs the REPL on a new (`fresh`) or resumed session.

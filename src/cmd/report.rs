@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::interview::Session;
 use crate::report;
 use crate::scoring::Scorecard;
-use crate::store::{self, Store};
+use crate::store::{Store, Want};
 
 /// Renders a report in `format`. `session` is present for interviews; `written` holds the
 /// text of a written answer (for the JSON form).
@@ -27,22 +27,18 @@ pub fn render(
     }
 }
 
-/// Writes `text` to `output` (`-` is stdout), atomically for files.
+/// Writes `text` to `output` (`-` is stdout): regular files are replaced atomically, devices
+/// and FIFOs written into, symlinks followed (see [`crate::files::write_output`]). Returns the
+/// path written, for the caller to print, or `None` for stdout.
 pub fn write_output(output: &Path, text: &str) -> crate::Result<Option<std::path::PathBuf>> {
-    if output == Path::new("-") {
-        let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())?;
-        out.flush()?;
-        return Ok(None);
-    }
-    store::write_atomic(output, text.as_bytes())?;
-    Ok(Some(output.to_path_buf()))
+    crate::files::write_output(output, text.as_bytes())?;
+    Ok((output != Path::new("-")).then(|| output.to_path_buf()))
 }
 
 pub fn run(config: &Config, bank: &Bank, args: &ReportArgs) -> crate::Result<()> {
     let store = Store::new(config.home().to_path_buf());
     let session = match &args.session {
-        Some(query) => store.find(query)?,
+        Some(query) => store.find(query, Want::Finished)?,
         None => store
             .sessions()?
             .into_iter()

@@ -1,7 +1,7 @@
 //! `rehearse score`: grade written answers against a question's rubric, one file, many files
 //! (concurrently for the LLM judge) or stdin, as readable scorecards or JSON Lines.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use futures_util::StreamExt;
@@ -29,31 +29,33 @@ struct ScoreLine<'a> {
 }
 
 /// Reads one answer, refusing what cannot be an answer with a reason the user can act on.
+/// Reads are bounded by the bytes actually read: a device or a FIFO reports no size.
 fn read_answer(path: &Path) -> Result<String, String> {
-    let bytes = if path == Path::new("-") {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .take(MAX_ANSWER_BYTES + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        buf
+    let read = if path == Path::new("-") {
+        crate::files::read_to_limit(std::io::stdin().lock(), MAX_ANSWER_BYTES)
     } else {
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-        if meta.is_dir() {
-            return Err("is a directory; pass the answer files inside it".into());
-        }
-        if meta.len() > MAX_ANSWER_BYTES {
+        // A regular file says its size: refuse a big one before reading it.
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.is_file()
+            && meta.len() > MAX_ANSWER_BYTES
+        {
             return Err(format!(
                 "is {} bytes; answers larger than 1 MB are not scored",
                 meta.len()
             ));
         }
-        std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?
+        crate::files::read_bounded(path, MAX_ANSWER_BYTES)
     };
-    if bytes.len() as u64 > MAX_ANSWER_BYTES {
-        return Err("is larger than 1 MB; answers that large are not scored".into());
-    }
+    let bytes = read.map_err(|e| match e {
+        crate::files::ReadError::IsDirectory => {
+            "is a directory; pass the answer files inside it".to_owned()
+        }
+        crate::files::ReadError::TooLarge { .. } => {
+            "is larger than 1 MB; answers that large are not scored".to_owned()
+        }
+        crate::files::ReadError::NotFound => "cannot read: No such file or directory".to_owned(),
+        other => other.to_string(),
+    })?;
     if bytes.contains(&0) {
         return Err("looks like a binary file, not a written answer".into());
     }
@@ -172,10 +174,16 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> crate::Result<()> 
         )));
     }
     if bad_inputs > 0 {
-        return Err(crate::Error::Usage(format!(
-            "{bad_inputs} of {} input(s) could not be read; the others were scored",
-            inputs.len()
-        )));
+        let message = match (bad_inputs, inputs.len()) {
+            (1, 1) => "the input could not be read; nothing was scored".to_owned(),
+            (bad, all) if bad == all => {
+                format!("none of the {all} inputs could be read; nothing was scored")
+            }
+            (bad, all) => {
+                format!("{bad} of {all} input(s) could not be read; the others were scored")
+            }
+        };
+        return Err(crate::Error::Usage(message));
     }
     Ok(())
 }

@@ -16,13 +16,17 @@ use crate::ui::{Style, Table};
 pub fn run(config: &Config, bank: &Bank, args: &StatsArgs) -> crate::Result<()> {
     let store = Store::new(config.home().to_path_buf());
     let mut sessions = Vec::new();
-    let mut broken = 0;
+    let mut broken = Vec::new();
     for entry in store.entries()? {
         match entry {
             Entry::Ok(s) => sessions.push(*s),
             Entry::Broken { error, .. } => {
-                broken += 1;
-                writeln!(std::io::stderr(), "error: {error}")?;
+                writeln!(
+                    std::io::stderr(),
+                    "error: {}",
+                    crate::ui::clean(&error.to_string())
+                )?;
+                broken.push(error);
             }
         }
     }
@@ -51,10 +55,9 @@ pub fn run(config: &Config, bank: &Bank, args: &StatsArgs) -> crate::Result<()> 
             out.flush()?;
         }
     }
-    if broken > 0 {
-        return Err(crate::Error::Usage(format!(
-            "{broken} session file(s) could not be read and were left out"
-        )));
+    if !broken.is_empty() {
+        let broken: Vec<_> = broken.iter().collect();
+        return Err(super::unreadable_sessions(&broken, "they were left out"));
     }
     Ok(())
 }

@@ -107,7 +107,10 @@ impl NotesFilter {
             return String::new();
         }
         self.held.push_str(delta);
-        if let Some(at) = self.held.find(NOTES_MARKER) {
+        // The marker in any case: a model writing `[[Notes]]` must not show its notes.
+        // ASCII lowercasing keeps every byte offset, so positions found apply to `held`.
+        let lower = self.held.to_ascii_lowercase();
+        if let Some(at) = lower.find(NOTES_MARKER) {
             let visible = self.held[..at].to_owned();
             self.notes.push_str(&self.held[at + NOTES_MARKER.len()..]);
             self.held.clear();
@@ -119,7 +122,7 @@ impl NotesFilter {
             .rev()
             .find(|&n| {
                 self.held.is_char_boundary(self.held.len() - n)
-                    && NOTES_MARKER.starts_with(&self.held[self.held.len() - n..])
+                    && NOTES_MARKER.starts_with(&lower[lower.len() - n..])
             })
             .unwrap_or(0);
         let split = self.held.len() - keep;
@@ -148,6 +151,13 @@ mod tests {
         let (rest, note) = f.finish();
         shown.push_str(&rest);
         (shown, note)
+    }
+
+    #[test]
+    fn the_marker_is_matched_in_any_case() {
+        let (shown, note) = run(&["Fine.\n[[No", "TES]] keen on caching"]);
+        assert_eq!(shown.trim(), "Fine.");
+        assert_eq!(note.as_deref(), Some("keen on caching"));
     }
 
     #[test]

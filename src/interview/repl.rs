@@ -17,6 +17,7 @@ use crate::interview::scripted::Scripted;
 use crate::interview::session::{Session, Speaker, TurnKind};
 use crate::interview::steer::Steer;
 use crate::interview::{Line, classify};
+use crate::llm::LlmError;
 use crate::llm::{ChatModel, StreamEvent};
 use crate::report;
 use crate::scoring::judge::JudgeInput;
@@ -65,6 +66,10 @@ pub struct Repl<'a> {
     interrupts: tokio::sync::watch::Receiver<u64>,
     normaliser: Normaliser,
 }
+
+/// An interviewer's turn is a few sentences; a reply past this is a runaway model (or server),
+/// stopped with a notice rather than printed and saved whole.
+pub const MAX_REPLY_CHARS: usize = 16_000;
 
 impl<'a> Repl<'a> {
     pub fn new(
@@ -428,9 +433,17 @@ impl<'a> Repl<'a> {
                     event = stream.next() => match event {
                         Some(Ok(StreamEvent::Delta(delta))) => {
                             let visible = filter.push(&delta);
-                            print!("{visible}");
+                            let room = MAX_REPLY_CHARS.saturating_sub(shown.chars().count());
+                            let visible: String = visible.chars().take(room).collect();
+                            print!("{}", ui::clean(&visible));
                             let _ = std::io::stdout().flush();
                             shown.push_str(&visible);
+                            if shown.chars().count() >= MAX_REPLY_CHARS {
+                                error = Some(LlmError::Incomplete(format!(
+                                    "it passed {MAX_REPLY_CHARS} characters, so rehearse stopped reading it"
+                                )));
+                                break;
+                            }
                         }
                         Some(Ok(StreamEvent::Done { .. })) | None => break,
                         Some(Ok(StreamEvent::Usage(_))) => {}
@@ -444,7 +457,7 @@ impl<'a> Repl<'a> {
             drop(stream);
             let (rest, note) = filter.finish();
             if !interrupted && error.is_none() {
-                print!("{rest}");
+                print!("{}", ui::clean(&rest));
                 shown.push_str(&rest);
             }
             (shown, note, interrupted, error)
@@ -454,12 +467,20 @@ impl<'a> Repl<'a> {
             self.out(&self.style.dim("[interrupted]"));
         }
         if let Some(e) = &error {
-            eprintln!(
-                "{}",
-                self.style.red(&format!(
-                    "The interviewer could not reply: {e}. Your answer is saved; carry on, or /quit and resume later."
-                ))
-            );
+            let what = match e {
+                // The reply had started (or failed before a word): either way it is cut off.
+                LlmError::Incomplete(_) | LlmError::InStream { .. } | LlmError::Transport(_) => {
+                    format!(
+                        "[the reply was cut off: {}] Your answer is saved; carry on, or ask again.",
+                        ui::clean(&e.to_string())
+                    )
+                }
+                _ => format!(
+                    "The interviewer could not reply: {}. Your answer is saved; carry on, or /quit and resume later.",
+                    ui::clean(&e.to_string())
+                ),
+            };
+            eprintln!("{}", self.style.red(&what));
         }
         let text = shown.trim().to_owned();
         if !text.is_empty() {
@@ -683,7 +704,8 @@ impl<'a> Repl<'a> {
                 eprintln!(
                     "{}",
                     self.style.red(&format!(
-                        "error: the LLM judge failed: {e}\nYour interview is saved. Try /done again, or `/done offline` to score it with the offline scorer."
+                        "error: the LLM judge failed: {}\nYour interview is saved. Try /done again, or `/done offline` to score it with the offline scorer.",
+                        ui::clean(&e.to_string())
                     ))
                 );
                 return Ok(Flow::Continue);

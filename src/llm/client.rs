@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::llm::error::{LlmError, error_message};
+use crate::llm::redact::{Secrets, StreamRedactor};
 use crate::llm::retry::{MAX_RETRY_AFTER, RetryPolicy, parse_retry_after};
 use crate::llm::sse::{self, UsageWire};
 use crate::llm::{
@@ -54,12 +55,28 @@ impl ClientSettings {
     }
 }
 
+/// A non-streamed reply (a completion, a model list) is a few KB; cap it well above that.
+pub const MAX_REPLY_BYTES: u64 = 8 * 1024 * 1024;
+/// Error bodies are shown to the user; only their beginning is worth reading.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
 /// A client for one endpoint and model. Cheap to share by reference across tasks.
 pub struct OpenAiClient {
     http: reqwest::Client,
     settings: ClientSettings,
+    /// The base URL without any `user:password@`, which goes in the Authorization header.
+    base_url: String,
+    auth: Option<Auth>,
+    secrets: Secrets,
     policy: RetryPolicy,
     rng: Mutex<fastrand::Rng>,
+}
+
+/// The one Authorization header a request carries: the API key when there is one, else the
+/// credentials written into the base URL.
+enum Auth {
+    Bearer(ApiKey),
+    Basic { user: String, password: String },
 }
 
 impl std::fmt::Debug for OpenAiClient {
@@ -93,6 +110,8 @@ struct ChoiceWire {
 struct MessageWire {
     #[serde(default)]
     content: Option<String>,
+    #[serde(default)]
+    refusal: Option<String>,
 }
 
 impl OpenAiClient {
@@ -106,6 +125,16 @@ impl OpenAiClient {
             .user_agent(concat!("rehearse/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| LlmError::Transport(e.to_string()))?;
+        let secrets = Secrets::of_endpoint(
+            settings.api_key.as_ref().map(ApiKey::expose),
+            &settings.base_url,
+        );
+        let (base_url, userinfo) = split_credentials(&settings.base_url);
+        let auth = match (&settings.api_key, userinfo) {
+            (Some(key), _) => Some(Auth::Bearer(key.clone())),
+            (None, Some((user, password))) => Some(Auth::Basic { user, password }),
+            (None, None) => None,
+        };
         Ok(OpenAiClient {
             http,
             policy: RetryPolicy {
@@ -113,12 +142,36 @@ impl OpenAiClient {
                 base: settings.retry_base,
             },
             settings,
+            base_url,
+            auth,
+            secrets,
             rng: Mutex::new(fastrand::Rng::new()),
         })
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.settings.base_url)
+        format!("{}{path}", self.base_url)
+    }
+
+    /// The secrets this client must keep out of what it hands back.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    /// Reads a whole (non-streamed) body, refusing more than [`MAX_REPLY_BYTES`].
+    async fn read_body(&self, mut resp: reqwest::Response, url: &str) -> Result<String, LlmError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| self.map_send_error(e, url))?
+        {
+            if body.len() as u64 + chunk.len() as u64 > MAX_REPLY_BYTES {
+                return Err(LlmError::TooLarge(MAX_REPLY_BYTES));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
     fn body(&self, request: &ChatRequest, stream: bool) -> Value {
@@ -192,9 +245,11 @@ impl OpenAiClient {
         let mut attempt = 0;
         loop {
             let mut builder = self.http.request(method.clone(), &url);
-            if let Some(key) = &self.settings.api_key {
-                builder = builder.bearer_auth(key.expose());
-            }
+            builder = match &self.auth {
+                Some(Auth::Bearer(key)) => builder.bearer_auth(key.expose()),
+                Some(Auth::Basic { user, password }) => builder.basic_auth(user, Some(password)),
+                None => builder,
+            };
             if let Some(body) = body {
                 builder = builder.json(body);
             }
@@ -207,7 +262,7 @@ impl OpenAiClient {
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
-                    let text = resp.text().await.unwrap_or_default();
+                    let text = error_body(resp).await;
                     LlmError::Status {
                         status,
                         message: error_message(&text),
@@ -246,10 +301,7 @@ impl OpenAiClient {
     pub async fn list_models(&self) -> Result<Vec<String>, LlmError> {
         let url = self.url("/models");
         let resp = self.send(reqwest::Method::GET, "/models", None).await?;
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| self.map_send_error(e, &url))?;
+        let text = self.read_body(resp, &url).await?;
         let value: Value = serde_json::from_str(&text).map_err(|_| LlmError::NotCompatible {
             url: redact_url(&url),
             detail: "GET /models did not return JSON".into(),
@@ -290,11 +342,11 @@ impl OpenAiClient {
         let resp = self
             .send(reqwest::Method::POST, "/chat/completions", Some(&body))
             .await?;
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| self.map_send_error(e, &url))?;
-        parse_completion(&text, &url)
+        let text = self.read_body(resp, &url).await?;
+        let mut completion = parse_completion(&text, &url)?;
+        completion.text = self.secrets.redact(&completion.text);
+        completion.refusal = completion.refusal.map(|r| self.secrets.redact(&r));
+        Ok(completion)
     }
 
     async fn open_stream(&self, request: ChatRequest) -> Result<EventStream<'static>, LlmError> {
@@ -310,10 +362,7 @@ impl OpenAiClient {
             .is_some_and(|ct| ct.contains("application/json"));
         if is_json {
             // Some servers ignore `stream: true` and answer in one piece.
-            let text = resp
-                .text()
-                .await
-                .map_err(|e| self.map_send_error(e, &url))?;
+            let text = self.read_body(resp, &url).await?;
             let completion = parse_completion(&text, &url)?;
             let mut events = vec![Ok(StreamEvent::Delta(completion.text))];
             if let Some(u) = completion.usage {
@@ -325,14 +374,24 @@ impl OpenAiClient {
             return Ok(Box::pin(futures_util::stream::iter(events)));
         }
         let timeout = self.settings.timeout;
+        // A stream is cut off once it passes the cap: a reply that size is a broken server.
+        let mut received: u64 = 0;
         let bytes = resp.bytes_stream().map(move |r| {
-            r.map_err(|e| {
+            let chunk = r.map_err(|e| {
                 if e.is_timeout() {
                     format!("timed out after {}s", timeout.as_secs())
                 } else {
                     e.to_string()
                 }
-            })
+            })?;
+            received += chunk.len() as u64;
+            if received > MAX_REPLY_BYTES {
+                return Err(format!(
+                    "the streamed reply passed {}",
+                    crate::files::human_bytes(MAX_REPLY_BYTES)
+                ));
+            }
+            Ok(chunk)
         });
         Ok(Box::pin(sse::events(bytes, redact_url(&url))))
     }
@@ -356,11 +415,47 @@ fn parse_completion(text: &str, url: &str) -> Result<Completion, LlmError> {
             url: redact_url(url),
             detail: "the reply has no choices".into(),
         })?;
+    let (text, refusal) = match choice.message {
+        Some(m) => (m.content.unwrap_or_default(), m.refusal),
+        None => (String::new(), None),
+    };
     Ok(Completion {
-        text: choice.message.and_then(|m| m.content).unwrap_or_default(),
+        text,
         usage: wire.usage.map(Usage::from),
         finish_reason: choice.finish_reason,
+        refusal,
     })
+}
+
+/// The base URL without `user:password@`, and those credentials when present.
+fn split_credentials(url: &str) -> (String, Option<(String, String)>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_owned(), None);
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+            (
+                format!("{scheme}://{host}{}", &rest[authority_end..]),
+                Some((user.to_owned(), password.to_owned())),
+            )
+        }
+        None => (url.to_owned(), None),
+    }
+}
+
+/// The beginning of an error body (enough for the message it carries).
+async fn error_body(mut resp: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        body.extend_from_slice(&chunk);
+        if body.len() >= MAX_ERROR_BODY_BYTES {
+            body.truncate(MAX_ERROR_BODY_BYTES);
+            break;
+        }
+    }
+    String::from_utf8_lossy(&body).into_owned()
 }
 
 impl ChatModel for OpenAiClient {
@@ -369,16 +464,60 @@ impl ChatModel for OpenAiClient {
     }
 
     fn complete<'a>(&'a self, request: ChatRequest) -> BoxFuture<'a, Result<Completion, LlmError>> {
-        Box::pin(self.complete_inner(request))
+        Box::pin(async move {
+            self.complete_inner(request)
+                .await
+                .map_err(|e| e.redacted(&self.secrets))
+        })
     }
 
+    /// The stream, with secrets masked in its text (even split across pieces) and errors.
     fn stream<'a>(&'a self, request: ChatRequest) -> EventStream<'a> {
         let opened = self.open_stream(request);
-        Box::pin(
-            futures_util::stream::once(opened).flat_map(|result| match result {
+        let raw: EventStream<'a> = Box::pin(futures_util::stream::once(opened).flat_map(
+            |result| match result {
                 Ok(stream) => stream,
                 Err(e) => Box::pin(futures_util::stream::once(async move { Err(e) })),
-            }),
-        )
+            },
+        ));
+        let secrets = self.secrets.clone();
+        let redactor = StreamRedactor::new(secrets.clone());
+        Box::pin(futures_util::stream::unfold(
+            (raw, redactor, std::collections::VecDeque::new()),
+            move |(mut raw, mut redactor, mut queue)| {
+                let secrets = secrets.clone();
+                async move {
+                    loop {
+                        if let Some(event) = queue.pop_front() {
+                            return Some((event, (raw, redactor, queue)));
+                        }
+                        let event = raw.next().await?;
+                        match event {
+                            Ok(StreamEvent::Delta(text)) => {
+                                let shown = redactor.push(&text);
+                                if !shown.is_empty() {
+                                    queue.push_back(Ok(StreamEvent::Delta(shown)));
+                                }
+                            }
+                            Ok(done @ StreamEvent::Done { .. }) => {
+                                let rest = redactor.finish();
+                                if !rest.is_empty() {
+                                    queue.push_back(Ok(StreamEvent::Delta(rest)));
+                                }
+                                queue.push_back(Ok(done));
+                            }
+                            Ok(other) => queue.push_back(Ok(other)),
+                            Err(e) => {
+                                let rest = redactor.finish();
+                                if !rest.is_empty() {
+                                    queue.push_back(Ok(StreamEvent::Delta(rest)));
+                                }
+                                queue.push_back(Err(e.redacted(&secrets)));
+                            }
+                        }
+                    }
+                }
+            },
+        ))
     }
 }

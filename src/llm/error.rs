@@ -33,9 +33,64 @@ pub enum LlmError {
 
     #[error("the connection broke while reading the reply: {0}")]
     Transport(String),
+
+    #[error("the reply was cut off: {0}")]
+    Incomplete(String),
+
+    #[error("the model refused to answer: {0}")]
+    Refused(String),
+
+    #[error(
+        "the model ran out of tokens before finishing its reply (finish_reason \"length\"); use a model with a larger output limit"
+    )]
+    OutOfTokens,
+
+    #[error("the reply is larger than {}; stopped reading", crate::files::human_bytes(*.0))]
+    TooLarge(u64),
 }
 
 impl LlmError {
+    /// The same error with every secret masked in the texts it carries (which may be the
+    /// server's own words, or a URL with credentials).
+    pub fn redacted(self, secrets: &crate::llm::redact::Secrets) -> LlmError {
+        let r = |t: String| secrets.redact(&t);
+        match self {
+            LlmError::Connect { url, reason } => LlmError::Connect {
+                url: r(url),
+                reason: r(reason),
+            },
+            LlmError::Timeout { url, after } => LlmError::Timeout { url: r(url), after },
+            LlmError::Status {
+                status,
+                message,
+                model,
+                base_url,
+                retry_after_ms,
+            } => LlmError::Status {
+                status,
+                message: r(message),
+                model,
+                base_url: r(base_url),
+                retry_after_ms,
+            },
+            LlmError::InStream { message } => LlmError::InStream {
+                message: r(message),
+            },
+            LlmError::NotCompatible { url, detail } => LlmError::NotCompatible {
+                url: r(url),
+                detail: r(detail),
+            },
+            LlmError::BadOutput { what, detail } => LlmError::BadOutput {
+                what,
+                detail: r(detail),
+            },
+            LlmError::Transport(t) => LlmError::Transport(r(t)),
+            LlmError::Incomplete(t) => LlmError::Incomplete(r(t)),
+            LlmError::Refused(t) => LlmError::Refused(r(t)),
+            other @ (LlmError::OutOfTokens | LlmError::TooLarge(_)) => other,
+        }
+    }
+
     /// Whether another attempt might succeed: rate limits, server errors, refused connections.
     pub fn is_retryable(&self) -> bool {
         match self {

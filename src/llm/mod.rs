@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod error;
+pub mod redact;
 mod retry;
 mod sse;
 pub mod structured;
@@ -97,6 +98,8 @@ pub struct Completion {
     pub text: String,
     pub usage: Option<Usage>,
     pub finish_reason: Option<String>,
+    /// Why the model declined, when the server says so (OpenAI's `message.refusal`).
+    pub refusal: Option<String>,
 }
 
 /// What a streaming completion yields.
@@ -142,5 +145,6 @@ pub async fn collect(mut stream: EventStream<'_>) -> Result<Completion, LlmError
         text,
         usage,
         finish_reason,
+        refusal: None,
     })
 }

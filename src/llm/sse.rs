@@ -107,8 +107,10 @@ pub(crate) fn parse_data(data: &str, url: &str) -> Result<Parsed, LlmError> {
     Ok(Parsed::Events(events))
 }
 
-/// Turns a byte stream of SSE into stream events. Exactly one `Done` ends a successful stream,
-/// whether or not the server sent `[DONE]`.
+/// Turns a byte stream of SSE into stream events. Exactly one `Done` ends a successful stream:
+/// one the server finished with `[DONE]` or a finish reason. A stream that just stops (the
+/// socket closed mid-reply) ends in [`LlmError::Incomplete`] instead, and an `event: error`
+/// in [`LlmError::InStream`], so a cut-off reply is never mistaken for a whole one.
 pub(crate) fn events<S, B, E>(
     bytes: S,
     url: String,
@@ -141,11 +143,25 @@ where
                 return None;
             }
             match st.sse.next().await {
-                None => {
+                None if st.finish_reason.is_some() => {
                     st.finished = true;
                     st.queue.push_back(StreamEvent::Done {
                         finish_reason: st.finish_reason.take(),
                     });
+                }
+                None => {
+                    st.finished = true;
+                    return Some((
+                        Err(LlmError::Incomplete(
+                            "the server closed the connection before finishing the reply".into(),
+                        )),
+                        st,
+                    ));
+                }
+                Some(Ok(event)) if event.event == "error" => {
+                    st.finished = true;
+                    let message = error_message(&event.data);
+                    return Some((Err(LlmError::InStream { message }), st));
                 }
                 Some(Err(e)) => {
                     st.finished = true;

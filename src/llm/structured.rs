@@ -103,7 +103,7 @@ pub async fn complete_json<T>(
         match model.complete(attempt.clone()).await {
             Ok(completion) => {
                 remember(endpoint, level);
-                break (attempt, completion.text);
+                break (attempt, usable(completion)?);
             }
             Err(err) if rejects_format(&err) => match level.next() {
                 Some(lower) => level = lower,
@@ -122,13 +122,28 @@ pub async fn complete_json<T>(
     request.messages.push(Message::user(format!(
         "That reply could not be used: {problem}. Answer again with only the JSON object, exactly as the schema describes."
     )));
-    let again = model.complete(request).await?;
-    parse_and_check(&again.text, &check)
+    let again = usable(model.complete(request).await?)?;
+    parse_and_check(&again, &check)
         .map(|value| (value, level))
         .map_err(|detail| LlmError::BadOutput {
             what: "as JSON after one retry".into(),
             detail,
         })
+}
+
+/// The text of a completion that ended normally; a refusal, a content filter or running out of
+/// tokens is said as such instead of as "no JSON found".
+fn usable(completion: crate::llm::Completion) -> Result<String, LlmError> {
+    if let Some(reason) = completion.refusal.filter(|r| !r.trim().is_empty()) {
+        return Err(LlmError::Refused(reason));
+    }
+    match completion.finish_reason.as_deref() {
+        Some("length") => Err(LlmError::OutOfTokens),
+        Some("content_filter") => Err(LlmError::Refused(
+            "the server's content filter stopped the reply".into(),
+        )),
+        _ => Ok(completion.text),
+    }
 }
 
 fn parse_and_check<T>(

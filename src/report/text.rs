@@ -59,7 +59,7 @@ pub fn render(
     s.push_str(&format!(
         "#{} {} · {} · scored by the {}\n",
         question.number,
-        question.title,
+        ui::clean(&question.title),
         question.level,
         card.scorer.describe()
     ));
@@ -69,11 +69,18 @@ pub fn render(
         crate::scoring::Band::LeanNoHire => style.yellow(band),
         _ => style.red(band),
     };
-    s.push_str(&format!(
-        "{} {:.1} / 100 — {band}\n",
-        style.bold("Overall"),
-        card.overall
-    ));
+    if card.band == crate::scoring::Band::Insufficient {
+        s.push_str(&format!(
+            "{} — {band}: too little to grade; write more and score it again\n",
+            style.bold("Overall")
+        ));
+    } else {
+        s.push_str(&format!(
+            "{} {:.1} / 100 — {band}\n",
+            style.bold("Overall"),
+            card.overall
+        ));
+    }
     s.push_str(&stage_lines(card, framework));
 
     s.push('\n');

@@ -261,10 +261,14 @@ impl Scorecard {
         } else {
             0.0
         };
-        let band = if insufficient {
-            Band::Insufficient
+        // Too little to grade means no grade: a number beside "insufficient" would read as one.
+        let (overall, band) = if insufficient {
+            for stage in &mut stages {
+                stage.score = 0.0;
+            }
+            (0.0, Band::Insufficient)
         } else {
-            Band::from_overall(overall)
+            (overall, Band::from_overall(overall))
         };
         Scorecard {
             question: QuestionRef::from(question),
