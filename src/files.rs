@@ -108,8 +108,16 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         source,
     };
     if path == Path::new("-") {
+        use std::io::IsTerminal;
         let mut out = io::stdout().lock();
-        out.write_all(bytes).map_err(io_err)?;
+        // On a terminal, text from candidates and models is shown, never obeyed.
+        if out.is_terminal() {
+            let text = String::from_utf8_lossy(bytes);
+            out.write_all(crate::ui::clean(&text).as_bytes())
+                .map_err(io_err)?;
+        } else {
+            out.write_all(bytes).map_err(io_err)?;
+        }
         return out.flush().map_err(io_err);
     }
     // Follow symlinks to what they point at: the link itself is the user's and stays.
