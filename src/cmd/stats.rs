@@ -72,15 +72,27 @@ fn trend(t: Option<f64>) -> String {
 
 fn table(s: &Stats, style: Style) -> String {
     let mut out = String::new();
-    match s.average {
-        Some(avg) => out.push_str(&format!(
-            "{} session(s), {} scored, average {avg:.1}\n",
+    match (s.average, &s.scorer) {
+        (Some(avg), Some(scorer)) => out.push_str(&format!(
+            "{} session(s), {} scored by the {scorer}, average {avg:.1}\n",
             s.sessions, s.scored
         )),
-        None => out.push_str(&format!(
+        _ => out.push_str(&format!(
             "{} session(s), none scored yet: finish an interview with /done.\n",
             s.sessions
         )),
+    }
+    for other in &s.set_aside.other_scorers {
+        out.push_str(&format!(
+            "Not mixed in: {} session(s) scored by the {} (average {:.1}), a different scale.\n",
+            other.sessions, other.scorer, other.average
+        ));
+    }
+    if s.set_aside.insufficient > 0 {
+        out.push_str(&format!(
+            "Left out: {} session(s) too thin to grade.\n",
+            s.set_aside.insufficient
+        ));
     }
     for (title, groups) in [("LEVEL", &s.by_level), ("TOPIC", &s.by_topic)] {
         if groups.is_empty() {

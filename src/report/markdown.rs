@@ -78,6 +78,9 @@ pub fn render(r: &Report) -> String {
         if let Some(e) = &item.evidence {
             let _ = writeln!(s, "{}", quote(e, "  "));
         }
+        if let Some(stage) = &item.said_in {
+            let _ = writeln!(s, "  _Said during {stage}: it counts all the same._");
+        }
     }
 
     let by_model = if r.feedback_is_model_output {

@@ -31,6 +31,8 @@ pub struct ItemRow {
     pub mark: &'static str,
     pub point: String,
     pub evidence: Option<String>,
+    /// The title of the stage the point was made in, when it was not its own.
+    pub said_in: Option<String>,
 }
 
 /// A point the candidate missed, with the reference answer's sentence that makes it.
@@ -216,6 +218,7 @@ pub fn build(
             mark: v.verdict.mark(),
             point: point(&v.id),
             evidence: v.evidence.clone(),
+            said_in: v.said_in.as_deref().map(stage_title),
         })
         .collect();
     // The reference answer's own best sentence for each point the candidate missed.

@@ -38,11 +38,31 @@ pub struct Point {
     pub overall: f64,
 }
 
+/// Scored sessions whose grades are left out of the averages, and why.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SetAside {
+    /// Sessions graded by another scorer: their numbers are on another scale.
+    pub other_scorers: Vec<OtherScorer>,
+    /// Sessions too thin to grade.
+    pub insufficient: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OtherScorer {
+    pub scorer: String,
+    pub sessions: usize,
+    pub average: f64,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Stats {
     pub sessions: usize,
+    /// Sessions whose grades the averages below are made of.
     pub scored: usize,
+    /// The scorer that graded them: averages only compare cards of one scorer.
+    pub scorer: Option<String>,
     pub average: Option<f64>,
+    pub set_aside: SetAside,
     pub by_level: Vec<GroupStat>,
     pub by_topic: Vec<GroupStat>,
     pub weakest_topics: Vec<GroupStat>,
@@ -77,15 +97,57 @@ fn group(name: String, scores: &[f64]) -> GroupStat {
     }
 }
 
-/// Computes progress from `sessions` (any order) against the bank.
+/// Computes progress from `sessions` (any order) against the bank. Only comparable cards are
+/// averaged: those of the scorer that graded the most sessions (an offline score and a model's
+/// are on different scales), and none that was too thin to grade.
 pub fn compute(bank: &Bank, sessions: &[Session]) -> Stats {
-    // Scored sessions, oldest first.
-    let mut scored: Vec<(&Session, f64, Option<&Question>)> = sessions
+    let graded: Vec<(&Session, &crate::scoring::Scorecard)> = sessions
         .iter()
-        .filter_map(|s| {
-            let card = s.scorecard.as_ref()?;
-            Some((s, card.overall, bank.find(&s.question.id).ok()))
+        .filter_map(|s| s.scorecard.as_ref().map(|c| (s, c)))
+        .collect();
+    let insufficient = graded
+        .iter()
+        .filter(|(_, c)| c.band == crate::scoring::Band::Insufficient)
+        .count();
+    let comparable: Vec<&(&Session, &crate::scoring::Scorecard)> = graded
+        .iter()
+        .filter(|(_, c)| c.band != crate::scoring::Band::Insufficient)
+        .collect();
+    // Scorers by how many sessions they graded; ties go to the one that graded most recently.
+    let mut scorers: Vec<(String, usize, chrono::DateTime<Utc>)> = Vec::new();
+    for (s, c) in &comparable {
+        let name = c.scorer.describe();
+        match scorers.iter_mut().find(|(n, ..)| *n == name) {
+            Some(entry) => {
+                entry.1 += 1;
+                entry.2 = entry.2.max(s.started_at);
+            }
+            None => scorers.push((name, 1, s.started_at)),
+        }
+    }
+    scorers.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+    let primary = scorers.first().map(|(n, ..)| n.clone());
+    let other_scorers: Vec<OtherScorer> = scorers
+        .iter()
+        .skip(1)
+        .map(|(name, n, _)| {
+            let scores: Vec<f64> = comparable
+                .iter()
+                .filter(|(_, c)| c.scorer.describe() == *name)
+                .map(|(_, c)| c.overall)
+                .collect();
+            OtherScorer {
+                scorer: name.clone(),
+                sessions: *n,
+                average: round1(scores.iter().sum::<f64>() / scores.len() as f64),
+            }
         })
+        .collect();
+    // The primary scorer's sessions, oldest first.
+    let mut scored: Vec<(&Session, f64, Option<&Question>)> = comparable
+        .iter()
+        .filter(|(_, c)| Some(c.scorer.describe()) == primary)
+        .map(|(s, c)| (*s, c.overall, bank.find(&s.question.id).ok()))
         .collect();
     scored.sort_by(|a, b| {
         a.0.started_at
@@ -137,6 +199,11 @@ pub fn compute(bank: &Bank, sessions: &[Session]) -> Stats {
     Stats {
         sessions: sessions.len(),
         scored: scored.len(),
+        scorer: primary,
+        set_aside: SetAside {
+            other_scorers,
+            insufficient,
+        },
         average: (!scored.is_empty())
             .then(|| round1(scored.iter().map(|(_, o, _)| o).sum::<f64>() / scored.len() as f64)),
         by_level,
@@ -195,7 +262,7 @@ fn recommend(
             picks.push(Recommendation {
                 question: brief(q),
                 reason: format!(
-                    "weakest topic: {} (average {:.1} over {} session{}); not tried yet",
+                    "lowest-scoring topic: {} (average {:.1} over {} session{}); not tried yet",
                     weak.name,
                     weak.average,
                     weak.sessions,

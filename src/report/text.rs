@@ -112,6 +112,12 @@ pub fn render(
                 s.push_str(&style.dim(&ui::wrap(&format!("“{e}”"), width, "        ")));
                 s.push('\n');
             }
+            if let Some(stage) = &v.said_in {
+                s.push_str(&style.dim(&format!(
+                    "        (said during {})\n",
+                    framework.stage_title(stage)
+                )));
+            }
         }
     }
 
