@@ -2,9 +2,14 @@
 //! - Offline scoring of 100 answers (each question's reference) in one process: target ≤ 0.2 s.
 //! - `rehearse score --jobs 16` over 48 answers against a mock judge with 200 ms latency:
 //!   target ≤ 1.25 × the ideal 0.6 s.
+//! - The judge prompt's tokens beyond the candidate's text, median over the bank (issue #10):
+//!   target ≤ 1,500. Counted by a llama.cpp server's own template and tokenizer when
+//!   REHEARSE_TEST_LLAMA_URL points at one (`.ci/run` shows how to start it).
 
 #[path = "../tests/common/mock.rs"]
 mod mock;
+#[path = "../tests/common/tokens.rs"]
+mod tokens;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -39,6 +44,24 @@ fn main() {
         "scoring/offline, 100 answers in one process: median {:.1} ms (target ≤ 200 ms)",
         median(runs).as_secs_f64() * 1e3
     );
+
+    match std::env::var("REHEARSE_TEST_LLAMA_URL") {
+        Ok(url) if !url.is_empty() => {
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            let per_question = runtime.block_on(tokens::judge_overhead(&url));
+            let mut counts: Vec<usize> = per_question.iter().map(|(_, n)| *n).collect();
+            let largest = per_question.iter().max_by_key(|(_, n)| *n).unwrap();
+            println!(
+                "scoring/judge prompt beyond the transcript: median {} tokens, largest {} ({}) (target: median ≤ 1,500)",
+                tokens::median(&mut counts),
+                largest.1,
+                largest.0
+            );
+        }
+        _ => println!(
+            "scoring/judge prompt tokens: skipped (set REHEARSE_TEST_LLAMA_URL to a llama.cpp server)"
+        ),
+    }
 
     // A judge that takes 200 ms per answer and marks every item missing.
     let server = mock::MockServer::start(|req, _| {

@@ -7,3 +7,21 @@ include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 pub fn data(path: &str) -> Option<&'static str> {
     DATA.iter().find(|(p, _)| *p == path).map(|(_, text)| *text)
 }
+
+/// Parses an embedded data file with `parse`. The files are checked by the tests, so a failure
+/// here is a build defect and panics with every problem found.
+pub fn parse_data<T, P: std::fmt::Display>(
+    path: &str,
+    parse: impl FnOnce(&str, &str) -> Result<T, Vec<P>>,
+) -> T {
+    parse(path, data(path).unwrap_or_default()).unwrap_or_else(|problems| {
+        panic!(
+            "the built-in {path} is invalid: {}",
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })
+}

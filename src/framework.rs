@@ -8,7 +8,7 @@ use crate::embedded;
 use toml_spanner::{Context, Failed, FromToml, Item, Spanned};
 
 use crate::tomlread::{
-    self, Choice, Expected, Lenient, List, Number, Problem, Text, field, finish,
+    self, Choice, Expected, Lenient, List, Number, Problem, Text, field, finish, opt_field,
 };
 
 /// Which framework a question follows. Build-a-system questions get the six design stages;
@@ -57,6 +57,8 @@ pub struct Stage {
     pub goal: String,
     /// What the interviewer says when the stage opens.
     pub opening: String,
+    /// Words a written answer's headings use for this stage ("use cases", "scale the design").
+    pub headings: Vec<String>,
 }
 
 /// The ordered stages of one kind of interview, with its default length.
@@ -81,6 +83,26 @@ impl Framework {
 
     pub fn stage_index(&self, id: &str) -> Option<usize> {
         self.stages.iter().position(|s| s.id == id)
+    }
+
+    /// The stage a written answer's heading names: the stage with the longest of its
+    /// `headings` that the heading contains as whole words ("Step 1: Outline use cases and
+    /// constraints" names requirements). `None` for a heading that names no stage.
+    pub fn stage_for_heading(&self, heading: &str) -> Option<&Stage> {
+        let h = format!(" {} ", normalise_heading(heading));
+        let mut best: Option<(usize, &Stage)> = None;
+        for stage in &self.stages {
+            let own = [normalise_heading(&stage.title), stage.id.replace('_', " ")];
+            for name in stage.headings.iter().chain(&own) {
+                if !name.is_empty()
+                    && h.contains(&format!(" {name} "))
+                    && best.is_none_or(|(len, _)| name.len() > len)
+                {
+                    best = Some((name.len(), stage));
+                }
+            }
+        }
+        best.map(|(_, stage)| stage)
     }
 
     pub fn stage_ids(&self) -> Vec<&str> {
@@ -147,6 +169,7 @@ impl Frameworks {
                     weight: st.weight.0,
                     goal: st.goal.0,
                     opening: st.opening.0,
+                    headings: st.headings,
                 });
             }
             let minutes = fw.minutes.value.0;
@@ -254,6 +277,7 @@ struct RawStage {
     weight: Number<0, 1000>,
     goal: Text,
     opening: Text,
+    headings: Vec<String>,
 }
 
 impl Expected for RawStage {
@@ -271,7 +295,13 @@ impl<'de> FromToml<'de> for RawStage {
         let weight = field(&mut th, "weight");
         let goal = field(&mut th, "goal");
         let opening = field(&mut th, "opening");
-        finish(th, &["id", "title", "minutes", "weight", "goal", "opening"]);
+        let headings = opt_field::<List<Text>>(&mut th, "headings");
+        finish(
+            th,
+            &[
+                "id", "title", "minutes", "weight", "goal", "opening", "headings",
+            ],
+        );
         Ok(RawStage {
             id: id.ok_or(Failed)?,
             title: title.ok_or(Failed)?,
@@ -279,8 +309,31 @@ impl<'de> FromToml<'de> for RawStage {
             weight: weight.ok_or(Failed)?,
             goal: goal.ok_or(Failed)?,
             opening: opening.ok_or(Failed)?,
+            headings: headings
+                .map(|l| l.0)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|h| normalise_heading(&h.0))
+                .collect(),
         })
     }
+}
+
+/// Lowercase words separated by single spaces, without numbering ("2.", "Step 3:") or
+/// punctuation, so "Back-of-the-envelope" and "back of the envelope" compare equal.
+pub fn normalise_heading(heading: &str) -> String {
+    let lower = heading.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    // "step 1 …", "1 …", "part 2 …": the numbering says nothing about the stage.
+    let skip = match words.as_slice() {
+        ["step" | "part" | "phase", n, ..] if n.chars().all(|c| c.is_ascii_digit()) => 2,
+        [n, ..] if n.chars().all(|c| c.is_ascii_digit()) => 1,
+        _ => 0,
+    };
+    words[skip.min(words.len())..].join(" ")
 }
 
 fn is_slug_with_underscores(s: &str) -> bool {
@@ -318,6 +371,33 @@ mod tests {
             fw.get(Kind::Concept).stage_ids(),
             ["definition", "mechanics", "tradeoffs", "applications"]
         );
+    }
+
+    #[test]
+    fn headings_in_other_words_name_their_stage() {
+        let fw = Frameworks::embedded().unwrap();
+        let design = fw.get(Kind::Design);
+        let stage = |h: &str| design.stage_for_heading(h).map(|s| s.id.as_str());
+        assert_eq!(
+            stage("Step 1: Outline use cases and constraints"),
+            Some("requirements")
+        );
+        assert_eq!(stage("Back-of-the-envelope"), Some("estimation"));
+        assert_eq!(stage("2. Capacity estimation"), Some("estimation"));
+        assert_eq!(
+            stage("Step 2: Create a high level design"),
+            Some("high_level")
+        );
+        assert_eq!(stage("Step 3: Design core components"), Some("deep_dive"));
+        assert_eq!(stage("Step 4: Scale the design"), Some("bottlenecks"));
+        assert_eq!(stage("Trade-offs"), Some("tradeoffs"));
+        assert_eq!(stage("Deep dive: code generation"), Some("deep_dive"));
+        assert_eq!(stage("Misc notes"), None);
+        let concept = fw.get(Kind::Concept);
+        let stage = |h: &str| concept.stage_for_heading(h).map(|s| s.id.as_str());
+        assert_eq!(stage("What it says"), Some("definition"));
+        assert_eq!(stage("How it works"), Some("mechanics"));
+        assert_eq!(stage("When to use it"), Some("applications"));
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! Calibration of the offline scorer over every question in the bank (issue #5): real
-//! explanations score high, other topics and keyword lists score low, the grader cannot be
-//! talked into marks, and the scores are reproducible.
+//! The offline scorer over every question in the bank: a question's own reference answer (a
+//! strong answer by construction) is graded as a hire, another topic's answer never passes,
+//! keyword lists, shuffled words, templated or negated stuffing and questions earn little, the
+//! grader cannot be talked into marks, and the scores are reproducible. How the scores agree
+//! with blind human grades is measured in tests/agreement.rs.
 
 use rehearse::bank::{Bank, Question};
 use rehearse::scoring::{Answer, Band, Scorecard, offline};
@@ -87,21 +89,27 @@ fn table(rows: &[&Row]) -> String {
 }
 
 #[test]
-fn own_reference_scores_at_least_80() {
+fn own_reference_is_graded_a_hire() {
     let bank = Bank::load(&[]).unwrap();
     let rows = rows(&bank);
-    let bad: Vec<&Row> = rows.iter().filter(|r| r.own < 80.0).collect();
-    assert!(bad.is_empty(), "own reference below 80:\n{}", table(&bad));
+    let bad: Vec<&Row> = rows.iter().filter(|r| r.own < 70.0).collect();
+    assert!(
+        bad.is_empty(),
+        "own reference below hire (70):\n{}",
+        table(&bad)
+    );
 }
 
 #[test]
-fn another_topics_reference_scores_at_most_25() {
+fn another_topics_reference_never_passes() {
+    // The curve is fitted on blind grades, where thin answers still earn 20–40; what matters
+    // is that an answer to another question stays a no-hire.
     let bank = Bank::load(&[]).unwrap();
     let rows = rows(&bank);
-    let bad: Vec<&Row> = rows.iter().filter(|r| r.other > 25.0).collect();
+    let bad: Vec<&Row> = rows.iter().filter(|r| r.other >= 55.0).collect();
     assert!(
         bad.is_empty(),
-        "other-topic reference above 25:\n{}",
+        "other-topic reference at lean-no-hire or above (55):\n{}",
         table(&bad)
     );
 }
@@ -194,4 +202,82 @@ fn reruns_are_byte_identical() {
         let b = serde_json::to_string(&score(&bank, q, &text)).unwrap();
         assert_eq!(a, b, "{}", q.id);
     }
+}
+
+// ---- gaming the offline scorer with the rubric's own terms (issue #10) ----
+
+/// The first phrasing of every facet of every rubric item: the terms a gamer would use.
+fn rubric_terms(q: &Question) -> Vec<String> {
+    q.rubric
+        .iter()
+        .flat_map(|r| r.concepts.iter())
+        .map(|c| c.split('|').next().unwrap_or_default().trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+fn each_term(q: &Question, frame: &str) -> String {
+    rubric_terms(q)
+        .iter()
+        .map(|t| frame.replace("{term}", t))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn over(bank: &Bank, frame: &str, limit: f64) -> Vec<String> {
+    bank.questions()
+        .iter()
+        .filter_map(|q| {
+            let card = score(bank, q, &each_term(q, frame));
+            (card.overall > limit && card.band != Band::Insufficient)
+                .then(|| format!("{}: {} ({})", q.id, card.overall, card.band.as_str()))
+        })
+        .collect()
+}
+
+#[test]
+fn one_templated_sentence_per_rubric_term_scores_at_most_30() {
+    let bank = Bank::load(&[]).unwrap();
+    let bad = over(
+        &bank,
+        "We think about the {term} and it is there for the system because it matters.",
+        30.0,
+    );
+    assert!(
+        bad.is_empty(),
+        "templated stuffing passed:\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn rejecting_every_point_scores_at_most_30() {
+    let bank = Bank::load(&[]).unwrap();
+    let bad = over(&bank, "This design does not need {term}.", 30.0);
+    assert!(bad.is_empty(), "negation passed:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn asking_about_every_point_scores_at_most_15_or_is_insufficient() {
+    let bank = Bank::load(&[]).unwrap();
+    let bad = over(&bank, "Should we use {term} here?", 15.0);
+    assert!(bad.is_empty(), "questions-only passed:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn honest_sentences_about_scores_points_and_prompts_are_not_flagged() {
+    let bank = Bank::load(&[]).unwrap();
+    let q = bank.find("realtime-leaderboard").unwrap();
+    let text = "Each player's max score is kept in a sorted set, and ZADD with GT only raises it. \
+        A level clear is worth 100 points, and the top 100 come from ZREVRANGE over the set. \
+        The system prompt of our support bot is cached by the model server, so it costs nothing per call. \
+        Ranks are computed with ZREVRANK, which is logarithmic in the number of players.";
+    let card = score(&bank, q, text);
+    assert!(
+        !card.has_flag("possible_prompt_injection"),
+        "{:?}",
+        card.flags
+    );
+    // Its sentences are graded, not dropped.
+    assert_ne!(card.band, Band::Insufficient);
 }

@@ -135,3 +135,20 @@ fn doctor_passes() {
     }
     assert!(stdout.contains("json_schema works"), "{stdout}");
 }
+
+#[tokio::test]
+#[ignore = "needs a llama.cpp server: .ci/run starts one and sets REHEARSE_TEST_LLAMA_URL"]
+async fn the_judge_prompt_costs_at_most_1500_tokens_beyond_the_answer() {
+    // Counted by the model's own tokenizer and chat template, for every question of the bank.
+    let url = server();
+    let _one_at_a_time = SERIAL.lock().await;
+    let per_question = common::tokens::judge_overhead(&url).await;
+    let mut counts: Vec<usize> = per_question.iter().map(|(_, n)| *n).collect();
+    let median = common::tokens::median(&mut counts);
+    let largest = per_question.iter().max_by_key(|(_, n)| *n).unwrap();
+    eprintln!("judge prompt beyond the transcript: median {median} tokens, largest {largest:?}");
+    assert!(
+        median <= 1500,
+        "median {median} tokens beyond the transcript; largest {largest:?}"
+    );
+}

@@ -400,11 +400,10 @@ fn a_kill_loses_no_submitted_turn_and_the_session_resumes() {
     assert!(files[0].with_extension("report.md").exists());
 }
 
-#[test]
-fn in_a_real_terminal_the_prompt_shows_stage_and_clock() {
-    let sandbox = Sandbox::new();
+/// `rehearse ARGS` in a pseudo-terminal, in the sandbox, with `timeout_ms` for each expectation.
+fn terminal(sandbox: &Sandbox, args: &[&str], timeout_ms: u64) -> rexpect::session::PtySession {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("rehearse"));
-    cmd.args(["practice", "-q", "3"])
+    cmd.args(args)
         .env_clear()
         .env("HOME", sandbox.path().join("home"))
         .env("XDG_CONFIG_HOME", sandbox.path().join("config"))
@@ -412,7 +411,13 @@ fn in_a_real_terminal_the_prompt_shows_stage_and_clock() {
         .env("TERM", "xterm")
         .env("NO_COLOR", "1")
         .current_dir(sandbox.work());
-    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    rexpect::session::spawn_command(cmd, Some(timeout_ms)).unwrap()
+}
+
+#[test]
+fn in_a_real_terminal_the_prompt_shows_stage_and_clock() {
+    let sandbox = Sandbox::new();
+    let mut p = terminal(&sandbox, &["practice", "-q", "3"], 20_000);
     p.exp_string("#3 ").unwrap();
     // The terminal shows bytes; match the ASCII part of the prompt.
     p.exp_regex(r"\[1/4 definition 00:0\d/03:00\] ").unwrap();
@@ -526,12 +531,12 @@ fn the_llm_interviewer_streams_replies_and_keeps_its_notes_private() {
         .find(|r| r.json()["stream"] == false)
         .unwrap()
         .json();
+    let judge_system = judge["messages"][0]["content"].as_str().unwrap();
+    let judge_user = judge["messages"][1]["content"].as_str().unwrap();
     assert!(
-        judge["messages"][0]["content"]
-            .as_str()
-            .unwrap()
-            .contains("Asked nothing about scale yet."),
-        "the judge gets the notes"
+        judge_user.contains("Asked nothing about scale yet.")
+            && !judge_system.contains("Asked nothing about scale yet."),
+        "the judge gets the notes as data, never as instructions"
     );
 
     let session = load(&sessions(&sandbox)[0]);
@@ -543,6 +548,64 @@ fn the_llm_interviewer_streams_replies_and_keeps_its_notes_private() {
     assert_eq!(
         session["scorecard"]["scorer"],
         json!({"kind": "llm", "model": "interviewer-model"})
+    );
+}
+
+#[test]
+fn quoting_the_interviewer_earns_the_candidate_nothing() {
+    let sandbox = Sandbox::new();
+    let server = MockServer::start(|req, _| {
+        let body = req.json();
+        if body["stream"] == true {
+            return Reply::sse(
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Would a cache in front of the database keep redirects fast?\"}}]}\n\n\
+                 data: [DONE]\n\n",
+                17,
+            );
+        }
+        let ids = body["response_format"]["json_schema"]["schema"]["properties"]["items"]["items"]
+            ["properties"]["id"]["enum"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        // The judge credits every item with the interviewer's words.
+        let items: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"id": id, "verdict": "covered", "evidence": "a cache in front of the database keep redirects fast"}))
+            .collect();
+        Reply::completion(&json!({"items": items, "strengths": [], "improvements": [], "injection_attempt": false}).to_string())
+    });
+    sandbox
+        .cmd()
+        .env("REHEARSE_BASE_URL", server.url())
+        .env("REHEARSE_MODEL", "interviewer-model")
+        .args(["practice", "-q", "31"])
+        .write_stdin(
+            "Users shorten long links and get redirected when they open the short one. \
+             Links can carry a custom alias and an expiry date, and redirects must stay fast \
+             because reads outnumber writes by about a hundred to one. The service has to stay \
+             available during a regional outage, so every component runs in at least two zones \
+             and nothing is kept only in one process.\n/done\n",
+        )
+        .assert()
+        .success();
+    let session = load(&sessions(&sandbox)[0]);
+    let card = &session["scorecard"];
+    assert_eq!(card["scorer"]["kind"], "llm");
+    assert!(
+        card["rubric"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|item| item["verdict"] == "missing" && item["evidence"].is_null()),
+        "{card}"
+    );
+    assert!(
+        card["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("unverified_evidence")),
+        "{card}"
     );
 }
 
@@ -671,5 +734,65 @@ fn answers_may_start_with_a_slash() {
     assert_eq!(
         candidate_turns(&session),
         ["/api/v1/urls returns the short code for a long URL."]
+    );
+}
+
+#[test]
+fn an_answer_typed_in_the_first_stage_scores_like_the_same_text_scored_as_a_file() {
+    // Credit counts wherever a point is made: typing the whole answer during the first stage
+    // must not lose the points of later stages.
+    let answer = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/graded/cap-theorem/good.md"
+    ))
+    .unwrap();
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("work/answer.md", &answer);
+    let out = sandbox
+        .cmd()
+        .args(["score", "-q", "14", "--format", "json"])
+        .arg(&file)
+        .assert()
+        .success();
+    let scored: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let by_score = scored["overall"].as_f64().unwrap();
+
+    let mut p = terminal(&sandbox, &["practice", "-q", "14"], 60_000);
+    p.exp_regex(r"\[1/4 definition").unwrap();
+    // One line at a time, each once the line editor reads again: it turns bracketed paste on
+    // ("ESC [?2004h") for every new line, then draws the continuation prompt "… " (read as
+    // Latin-1 bytes, so it ends in '¦'). It redraws that prompt in place when a long line
+    // wraps, so the prompt alone does not say it is ready; a terminal drops input that arrives
+    // before the editor reads it.
+    let next_line = |p: &mut rexpect::session::PtySession| {
+        p.exp_string("\u{1b}[?2004h").unwrap();
+        p.exp_string("\u{a6} ").unwrap();
+    };
+    p.send_line("\"\"\"").unwrap();
+    for line in answer.lines() {
+        next_line(&mut p);
+        p.send_line(line).unwrap();
+    }
+    next_line(&mut p);
+    p.send_line("\"\"\"").unwrap();
+    p.exp_string("Interviewer").unwrap();
+    p.exp_regex(r"\[1/4 definition").unwrap();
+    p.send_line("/done").unwrap();
+    let (_, overall) = p.exp_regex(r"Overall [0-9.]+").unwrap();
+    p.exp_string("Report: ").unwrap();
+    let in_practice: f64 = overall.trim_start_matches("Overall ").parse().unwrap();
+    let session = load(&sessions(&sandbox)[0]);
+    assert_eq!(
+        candidate_turns(&session).join("\n"),
+        answer.trim_end(),
+        "the terminal delivered the answer as typed"
+    );
+    assert!(
+        (in_practice - by_score).abs() <= 10.0,
+        "practice {in_practice} vs score {by_score}"
+    );
+    assert!(
+        by_score >= 55.0,
+        "a good answer is not graded as a failure: {by_score}"
     );
 }

@@ -5,23 +5,10 @@
 use crate::bank::{Fact, Question};
 use crate::scoring::text::{Normaliser, Token};
 
-const QUESTION_OPENERS: &[&str] = &[
-    "what", "how", "who", "when", "where", "which", "why", "should", "do", "does", "did", "is",
-    "are", "can", "could", "will", "would", "may", "shall", "am", "was", "were", "have", "has",
-];
-
-/// Whether the turn asks the interviewer something rather than explaining the design.
+/// Whether the turn asks the interviewer something rather than explaining the design (its
+/// last sentence is a question: see [`crate::scoring::text::is_question`]).
 pub fn is_question(text: &str) -> bool {
-    let trimmed = text.trim();
-    if trimmed.ends_with('?') {
-        return true;
-    }
-    let first = trimmed
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .find(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase);
-    let words = trimmed.split_whitespace().count();
-    words <= 30 && first.is_some_and(|w| QUESTION_OPENERS.contains(&w.as_str()))
+    crate::scoring::text::asks(text)
 }
 
 /// [`DESIGN_TERMS`] stemmed once, without duplicates: "cache" and "caching" are one block.

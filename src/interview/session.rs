@@ -308,23 +308,22 @@ impl Session {
         })
     }
 
-    /// The candidate's words grouped by the stage they were said in: what gets scored.
+    /// The candidate's turns, one section each, grouped by the stage they were said in: what
+    /// gets scored.
     pub fn answer(&self) -> Answer {
-        let mut sections: Vec<Section> = Vec::new();
-        for clock in &self.stages {
-            let text: Vec<&str> = self
-                .turns
-                .iter()
-                .filter(|t| t.speaker == Speaker::Candidate && t.stage == clock.id)
-                .map(|t| t.text.as_str())
-                .collect();
-            if !text.is_empty() {
-                sections.push(Section {
-                    stage: Some(clock.id.clone()),
-                    text: text.join("\n"),
-                });
-            }
-        }
+        let sections = self
+            .stages
+            .iter()
+            .flat_map(|clock| {
+                self.turns
+                    .iter()
+                    .filter(move |t| t.speaker == Speaker::Candidate && t.stage == clock.id)
+            })
+            .map(|t| Section {
+                stage: Some(t.stage.clone()),
+                text: t.text.clone(),
+            })
+            .collect();
         Answer { sections }
     }
 

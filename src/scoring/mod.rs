@@ -1,12 +1,17 @@
 //! Scoring: turning an answer (a written file or an interview transcript) into a Scorecard.
 //! The offline scorer and the LLM judge decide per-item verdicts; `scorecard` does the maths.
 
+pub mod agreement;
+pub mod arithmetic;
+pub mod calibration;
 pub mod concepts;
 pub mod injection;
 pub mod judge;
+pub mod lexicon;
 pub mod offline;
 pub mod scorecard;
 pub mod text;
+pub mod units;
 
 pub use scorecard::{Band, Feedback, ItemVerdict, Scorecard, ScorerInfo, ScorerKind, Verdict};
 pub use text::Section;
@@ -24,7 +29,7 @@ impl Answer {
     /// A written answer; `## Requirements`-style headings assign the text below them to stages.
     pub fn from_text(text: &str, framework: &Framework) -> Answer {
         Answer {
-            sections: text::sections(text, &framework.stage_ids()),
+            sections: text::sections(text, framework),
         }
     }
 

@@ -164,6 +164,10 @@ pub struct ItemVerdict {
     pub verdict: Verdict,
     /// The candidate's words that earned the verdict; `None` when nothing did.
     pub evidence: Option<String>,
+    /// The stage the evidence was given in, when that is not the item's own stage: the point
+    /// counts wherever it was made, and the report says where that was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub said_in: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,7 +201,8 @@ pub struct Signals {
 pub struct Scorecard {
     pub question: QuestionRef,
     pub scorer: ScorerInfo,
-    /// Weighted mean of the stage scores, 0–100, one decimal.
+    /// The score, 0–100, one decimal: the share of the rubric shown, through the scorer's
+    /// calibration curve.
     pub overall: f64,
     pub band: Band,
     pub stages: Vec<StageScore>,
@@ -206,6 +211,21 @@ pub struct Scorecard {
     pub feedback: Feedback,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signals: Option<Signals>,
+    /// The share of the rubric shown (verdicts × weights, stage-weighted), 0–1: what the
+    /// calibration curve turned into `overall`. Kept out of the JSON of design §7.
+    #[serde(skip)]
+    pub coverage: f64,
+}
+
+/// What a judge (offline or LLM) decided about one answer, for [`Scorecard::assemble`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judged {
+    /// One verdict per expected rubric item, in rubric order.
+    pub rubric: Vec<ItemVerdict>,
+    pub flags: Vec<String>,
+    pub feedback: Feedback,
+    /// Too little to grade: no score.
+    pub insufficient: bool,
 }
 
 /// The items a candidate at `seniority` is graded on (all of them when `None`).
@@ -225,16 +245,22 @@ pub fn round1(x: f64) -> f64 {
 impl Scorecard {
     /// Turns verdicts (one per expected rubric item, in rubric order) into stage scores, the
     /// overall score and the band. Stage weights come from the framework data file; stages with
-    /// no expected items are left out and the remaining weights renormalised.
+    /// no expected items are left out and the remaining weights renormalised. The share of the
+    /// rubric shown becomes a score through the scorer's calibration curve
+    /// (`data/calibration.toml`).
     pub fn assemble(
         question: &Question,
         framework: &Framework,
         scorer: ScorerInfo,
-        rubric: Vec<ItemVerdict>,
-        flags: Vec<String>,
-        feedback: Feedback,
-        insufficient: bool,
+        judged: Judged,
+        curve: &crate::scoring::calibration::Curve,
     ) -> Scorecard {
+        let Judged {
+            rubric,
+            flags,
+            feedback,
+            insufficient,
+        } = judged;
         let mut stages = Vec::new();
         let mut weighted = 0.0;
         let mut total_weight = 0.0;
@@ -248,19 +274,20 @@ impl Scorecard {
                 .iter()
                 .map(|v| f64::from(v.weight) * v.verdict.credit())
                 .sum();
-            let score = 100.0 * earned / possible;
-            weighted += stage.weight * score;
+            let share = earned / possible;
+            weighted += stage.weight * share;
             total_weight += stage.weight;
             stages.push(StageScore {
                 id: stage.id.clone(),
-                score: round1(score),
+                score: round1(curve.score(share)),
             });
         }
-        let overall = if total_weight > 0.0 {
-            round1(weighted / total_weight)
+        let coverage = if total_weight > 0.0 {
+            weighted / total_weight
         } else {
             0.0
         };
+        let overall = round1(curve.score(coverage));
         // Too little to grade means no grade: a number beside "insufficient" would read as one.
         let (overall, band) = if insufficient {
             for stage in &mut stages {
@@ -280,6 +307,7 @@ impl Scorecard {
             flags,
             feedback,
             signals: None,
+            coverage: (coverage * 1000.0).round() / 1000.0,
         }
     }
 
@@ -378,16 +406,20 @@ concepts = ["x"]
                     Verdict::Covered
                 },
                 evidence: None,
+                said_in: None,
             })
             .collect();
         let card = Scorecard::assemble(
             &q,
             fw,
-            ScorerInfo::offline(),
-            rubric,
-            vec![],
-            Feedback::default(),
-            false,
+            ScorerInfo::llm("m"),
+            Judged {
+                rubric,
+                flags: vec![],
+                feedback: Feedback::default(),
+                insufficient: false,
+            },
+            &crate::scoring::calibration::Curve::identity(),
         );
         let definition = card.stages.iter().find(|s| s.id == "definition").unwrap();
         // definition: weight 3 × 0.5 + weight 1 × 1 = 2.5 of 4.

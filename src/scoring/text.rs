@@ -2,30 +2,29 @@
 //! normalising words (lowercase + Snowball stemming), and judging whether a sentence reads like
 //! an explanation rather than a list of terms.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
 use rust_stemmers::{Algorithm, Stemmer};
 
-/// One word of an answer: its original spelling (for case-sensitive acronyms) and its stem.
+/// One word of an answer: its original spelling (for case-sensitive acronyms), its stem, and
+/// whether punctuation separates it from the word before (a comma, colon, arrow: the edge of a
+/// clause, which a negation does not reach across).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
     pub raw: String,
     pub stem: String,
+    pub clause_start: bool,
 }
 
-/// A sentence with its tokens and the measurements the scorer needs.
-#[derive(Debug, Clone)]
-pub struct Sentence {
-    /// The sentence as written (trimmed), used as evidence.
-    pub text: String,
-    pub tokens: Vec<Token>,
-    /// Whether it reads like an explanation; concepts only count in such sentences.
-    pub explanatory: bool,
-    /// Whether it contains numbers with units or arithmetic; estimation items need this.
-    pub quantitative: bool,
-    /// Grammar check result: (places a word salad would break, places it did break).
-    pub fluency: (usize, usize),
+impl Token {
+    /// All digits: part of a number (`86,400` is the two tokens `86` and `400`).
+    pub fn is_number(&self) -> bool {
+        self.raw.bytes().all(|b| b.is_ascii_digit())
+    }
 }
 
-/// Splits text into words and stems them. One instance is reused for a whole answer.
+/// Splits text into words and stems them.
 pub struct Normaliser {
     stemmer: Stemmer,
 }
@@ -38,41 +37,78 @@ impl Default for Normaliser {
     }
 }
 
+/// Lowercased word → stem, shared by every answer a process grades: answers and rubrics use
+/// the same few thousand words again and again, and stemming is most of reading them.
+static STEMS: LazyLock<Mutex<HashMap<String, String>>> = LazyLock::new(Mutex::default);
+/// A bound on [`STEMS`], so text made of random words cannot grow it without limit.
+const MAX_CACHED_STEMS: usize = 50_000;
+
 impl Normaliser {
-    /// Words are runs of ASCII letters and digits; everything else separates them, so
-    /// "write-ahead" is two words and "62^7" is "62 7".
-    pub fn tokens(&self, text: &str) -> Vec<Token> {
-        text.split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(|raw| {
-                let lower = raw.to_ascii_lowercase();
-                let stem = self.stemmer.stem(&lower).into_owned();
-                Token {
-                    raw: raw.to_owned(),
-                    stem,
-                }
-            })
-            .collect()
+    fn stem(&self, lower: String) -> String {
+        let mut cache = STEMS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(stem) = cache.get(&lower) {
+            return stem.clone();
+        }
+        let stem = self.stemmer.stem(&lower).into_owned();
+        if cache.len() >= MAX_CACHED_STEMS {
+            cache.clear();
+        }
+        cache.insert(lower, stem.clone());
+        stem
     }
 
-    /// Splits `text` into sentences and measures each one.
-    pub fn sentences(&self, text: &str) -> Vec<Sentence> {
-        split_sentences(text)
-            .into_iter()
-            .map(|s| {
-                let tokens = self.tokens(&s);
-                let fluency = fluency(&fluency_words(&s));
-                let explanatory = is_explanatory(&tokens, fluency) && !is_enumeration(&s);
-                let quantitative = is_quantitative(&s);
-                Sentence {
-                    text: s,
-                    tokens,
-                    explanatory,
-                    quantitative,
-                    fluency,
-                }
-            })
-            .collect()
+    /// Words are runs of ASCII letters and digits; everything else separates them, so
+    /// "write-ahead" is two words and "62^7" is "62 7". A comma, semicolon, colon, dash, arrow,
+    /// bracket or sentence mark between two words starts a new clause.
+    pub fn tokens(&self, text: &str) -> Vec<Token> {
+        let mut tokens = Vec::new();
+        let mut clause_start = true;
+        let mut word = String::new();
+        let flush = |word: &mut String, clause_start: &mut bool, tokens: &mut Vec<Token>| {
+            if word.is_empty() {
+                return;
+            }
+            let lower = word.to_ascii_lowercase();
+            let stem = self.stem(lower);
+            tokens.push(Token {
+                raw: std::mem::take(word),
+                stem,
+                clause_start: *clause_start,
+            });
+            *clause_start = false;
+        };
+        for c in text.chars() {
+            if c.is_ascii_alphanumeric() {
+                word.push(c);
+                continue;
+            }
+            flush(&mut word, &mut clause_start, &mut tokens);
+            if matches!(
+                c,
+                ',' | ';'
+                    | ':'
+                    | '.'
+                    | '!'
+                    | '?'
+                    | '('
+                    | ')'
+                    | '['
+                    | ']'
+                    | '→'
+                    | '>'
+                    | '|'
+                    | '—'
+                    | '–'
+                    | '"'
+                    | '\n'
+            ) {
+                clause_start = true;
+            }
+        }
+        flush(&mut word, &mut clause_start, &mut tokens);
+        tokens
     }
 }
 
@@ -81,27 +117,105 @@ impl Normaliser {
 pub fn split_sentences(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in text.lines() {
-        let line = strip_bullet(line.trim());
-        if line.is_empty() {
+        line_sentences(strip_bullet(line.trim()), &mut out);
+    }
+    out
+}
+
+/// The sentences of one line (without its bullet).
+pub fn line_sentences(line: &str, out: &mut Vec<String>) {
+    if line.is_empty() {
+        return;
+    }
+    let chars: Vec<char> = line.chars().collect();
+    let mut start = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if matches!(c, '.' | '!' | '?') && i + 1 < chars.len() && chars[i + 1].is_whitespace() {
+            let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+            if next
+                .is_some_and(|n| n.is_uppercase() || n.is_ascii_digit() || *n == '(' || *n == '"')
+            {
+                push_sentence(out, &chars[start..=i]);
+                start = i + 1;
+            }
+        }
+        i += 1;
+    }
+    push_sentence(out, &chars[start..]);
+}
+
+/// One line of an answer, with the line it elaborates: in notes, a short label line
+/// ("- multi-leader", "Non-functional:") is explained by the indented bullets under it, which
+/// carry its term as context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutlineLine {
+    /// The line without its bullet.
+    pub text: String,
+    /// Index of the label line it sits under.
+    pub parent: Option<usize>,
+}
+
+/// A label: short, and not a sentence of its own (no full stop at the end).
+fn is_label(text: &str) -> bool {
+    let words = text.split_whitespace().count();
+    (1..=8).contains(&words) && !text.ends_with('.')
+}
+
+/// The lines of `text` with their parents: an indented bullet's parent is the nearest line
+/// above it, in the same block, that is indented less and is a label; a line after a label
+/// ending in `:` (until a blank line) has that label as parent.
+pub fn outline(text: &str) -> Vec<OutlineLine> {
+    struct Raw {
+        indent: usize,
+        bullet: bool,
+        text: String,
+    }
+    let mut lines: Vec<Option<Raw>> = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            lines.push(None);
             continue;
         }
-        let chars: Vec<char> = line.chars().collect();
-        let mut start = 0;
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
-            if matches!(c, '.' | '!' | '?') && i + 1 < chars.len() && chars[i + 1].is_whitespace() {
-                let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
-                if next.is_some_and(|n| {
-                    n.is_uppercase() || n.is_ascii_digit() || *n == '(' || *n == '"'
-                }) {
-                    push_sentence(&mut out, &chars[start..=i]);
-                    start = i + 1;
-                }
+        let indent: usize = line
+            .chars()
+            .take_while(|c| c.is_whitespace())
+            .map(|c| if c == '\t' { 4 } else { 1 })
+            .sum();
+        let trimmed = line.trim();
+        let stripped = strip_bullet(trimmed);
+        lines.push(Some(Raw {
+            indent,
+            bullet: stripped.len() < trimmed.len(),
+            text: stripped.to_owned(),
+        }));
+    }
+    let mut out: Vec<OutlineLine> = Vec::new();
+    let mut index_of: Vec<Option<usize>> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(line) = line else {
+            index_of.push(None);
+            continue;
+        };
+        let mut parent = None;
+        for j in (0..i).rev() {
+            let Some(above) = &lines[j] else { break };
+            let label = is_label(above.text.trim_end_matches(['*', '_']));
+            let colon = above.text.trim_end_matches(['*', '_']).ends_with(':');
+            if label && (colon || (line.bullet && above.indent < line.indent)) {
+                parent = index_of[j];
+                break;
             }
-            i += 1;
+            if above.indent < line.indent && above.bullet {
+                break;
+            }
         }
-        push_sentence(&mut out, &chars[start..]);
+        index_of.push(Some(out.len()));
+        out.push(OutlineLine {
+            text: line.text.clone(),
+            parent,
+        });
     }
     out
 }
@@ -370,34 +484,125 @@ const DETERMINERS: &[&str] = &[
 static CONNECTIVE_SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
     std::sync::LazyLock::new(|| CONNECTIVES.iter().copied().collect());
 
-fn is_connective(word: &str) -> bool {
+pub fn is_connective(word: &str) -> bool {
     CONNECTIVE_SET.contains(word)
 }
 
-/// A sentence reads like an explanation when it is long enough, has the connective tissue of
-/// prose (at least ~15% function words and verbs), and is fluent: determiners are followed by
-/// content words, as in English, rather than by other function words as in shuffled text.
-pub fn is_explanatory(tokens: &[Token], (opportunities, broken): (usize, usize)) -> bool {
-    if tokens.len() < 5 {
+const WH_WORDS: &[&str] = &[
+    "what", "how", "who", "whom", "whose", "when", "where", "which", "why",
+];
+const AUXILIARIES: &[&str] = &[
+    "do", "does", "did", "is", "are", "was", "were", "am", "can", "could", "should", "would",
+    "will", "shall", "may", "might", "must", "have", "has", "had",
+];
+/// Words that, after an auxiliary, make it an inverted question ("do we…", "is it…").
+const SUBJECTS: &[&str] = &[
+    "i", "we", "you", "it", "they", "he", "she", "there", "this", "that", "these", "those", "the",
+    "a", "an", "our", "my", "your", "their", "its", "users", "each", "every", "any", "anyone",
+    "someone", "everyone", "people", "clients",
+];
+/// Words that, after a wh-word, make it a question ("how many…", "what is…") rather than a
+/// clause that starts a statement ("when the leader dies, …", "how it works: …").
+const WH_FOLLOWERS: &[&str] = &[
+    "is",
+    "are",
+    "was",
+    "were",
+    "do",
+    "does",
+    "did",
+    "can",
+    "could",
+    "should",
+    "would",
+    "will",
+    "shall",
+    "may",
+    "might",
+    "must",
+    "has",
+    "have",
+    "many",
+    "much",
+    "long",
+    "often",
+    "big",
+    "large",
+    "fast",
+    "far",
+    "about",
+    "if",
+    "not",
+    "happens",
+    "kind",
+    "sort",
+    "type",
+    "level",
+    "percentage",
+    "ratio",
+    "scale",
+];
+
+/// Whether a sentence asks something rather than states it: a trailing `?`, an inverted
+/// opening ("should we…", "is it…", "do users…"), or a wh-word opening a question ("how
+/// many…", "what is…"). "Should handle 10k writes per second." is a statement (no subject
+/// after the auxiliary); "When the leader dies, a follower takes over." is a statement too.
+pub fn is_question(sentence: &str) -> bool {
+    let trimmed = sentence.trim();
+    if trimmed.ends_with('?') {
+        return true;
+    }
+    let words: Vec<String> = trimmed
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .take(3)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if trimmed.split_whitespace().count() > 30 || trimmed.contains(['→', ':']) {
         return false;
     }
-    let lower: Vec<String> = tokens.iter().map(|t| t.raw.to_ascii_lowercase()).collect();
-    let connectives = lower.iter().filter(|w| is_connective(w)).count();
-    if connectives == 0 || (connectives as f64) < 0.12 * tokens.len() as f64 {
-        return false;
+    match words.as_slice() {
+        // "Which is why we cache…" explains; a question with "which is" has its `?`.
+        [first, second, ..]
+            if first == "which" && matches!(second.as_str(), "is" | "are" | "was" | "were") =>
+        {
+            false
+        }
+        [first, second, ..] if WH_WORDS.contains(&first.as_str()) => {
+            WH_FOLLOWERS.contains(&second.as_str())
+        }
+        // "Do links expire": do-questions need no pronoun; "Do not cache…" is an instruction.
+        [first, second, ..] if matches!(first.as_str(), "do" | "does" | "did") => {
+            second != "not" && second != "n't"
+        }
+        // "Are links editable", "Can users…": an auxiliary then a subject (a pronoun, or a
+        // plural noun); "Should handle…" is an auxiliary then a verb, a statement.
+        [first, second, ..] if AUXILIARIES.contains(&first.as_str()) => {
+            SUBJECTS.contains(&second.as_str()) || (second.len() > 3 && second.ends_with('s'))
+        }
+        _ => false,
     }
-    !(opportunities >= 2 && broken * 3 > opportunities)
+}
+
+/// Whether a turn asks the interviewer something: its last sentence is a question.
+pub fn asks(turn: &str) -> bool {
+    split_sentences(turn).last().is_some_and(|s| is_question(s))
 }
 
 /// Words for the grammar check: split on whitespace only, so hyphenated compounds such as
 /// "buy-in" or "built-in" stay one word instead of ending in a preposition.
 pub fn fluency_words(text: &str) -> Vec<String> {
     text.split_whitespace()
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_ascii_alphanumeric())
-                .to_ascii_lowercase()
-        })
+        .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
         .filter(|w| !w.is_empty())
+        .map(|w| {
+            // A capital letter alone is a name ("C or A", "node A"), not the article "a".
+            if w.len() == 1 && w.chars().all(|c| c.is_ascii_uppercase()) {
+                "x".to_owned()
+            } else {
+                w.to_ascii_lowercase()
+            }
+        })
         .collect()
 }
 
@@ -415,10 +620,11 @@ const CANNOT_FOLLOW_DETERMINER: &[&str] = &[
     "which", "who", "not", "also", "very", "too",
 ];
 
+/// ("to not" is English: "to not have them".)
 const CANNOT_FOLLOW_PREPOSITION: &[&str] = &[
     "of", "in", "on", "at", "for", "with", "by", "from", "and", "or", "but", "is", "are", "was",
     "were", "can", "could", "will", "would", "should", "must", "may", "might", "does", "did",
-    "has", "had", "not", "so", "than", "because",
+    "has", "had", "so", "than", "because",
 ];
 
 /// Grammar a word shuffle breaks: determiners followed by another function word ("the of"),
@@ -459,7 +665,9 @@ pub fn is_enumeration(text: &str) -> bool {
         return false;
     }
     let words: usize = fragments.iter().sum();
-    (words as f64 / fragments.len() as f64) < 3.0
+    let mean = words as f64 / fragments.len() as f64;
+    // Short items make a list; so do many items of a few words each, which no sentence has.
+    mean < 3.0 || (fragments.len() >= 8 && mean < 5.0)
 }
 
 /// Numbers with units, magnitudes, or arithmetic between numbers: what capacity estimates
@@ -580,152 +788,29 @@ fn has_unit(rest: &str) -> bool {
     if rest.is_empty() {
         return false;
     }
-    UNITS.iter().any(|u| rest.starts_with(u)) || matches!(rest, "k" | "m" | "b" | "s")
+    UNITS.iter().any(|u| rest.starts_with(u))
+        || matches!(rest, "k" | "m" | "b" | "s" | "d" | "h")
+        || [
+            "d ", "d,", "d.", "d)", "h ", "h,", "h.", "h)", "hr", "w ", "wk",
+        ]
+        .iter()
+        .any(|u| rest.starts_with(u))
 }
 
-/// Stage sections of a written answer, from Markdown headings such as `## Requirements` or
-/// `### Capacity estimation`. Text before the first heading, or under a heading that names no
-/// stage, has `stage: None` and counts for every stage.
+/// Stage sections of a written answer, from Markdown headings such as `## Requirements`,
+/// `### Capacity estimation` or `Step 4: Scale the design`. Text before the first heading, or
+/// under a heading that names no stage, has `stage: None`. Sections say where a point was made;
+/// they do not limit where it counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
     pub stage: Option<String>,
     pub text: String,
 }
 
-/// Maps heading text to a stage id of `stage_ids`, using the stage ids themselves, their
-/// titles and common synonyms.
-pub fn heading_stage(heading: &str, stage_ids: &[&str]) -> Option<String> {
-    let h = heading
-        .trim()
-        .trim_start_matches(|c: char| {
-            c.is_ascii_digit() || c == '.' || c == ')' || c.is_whitespace()
-        })
-        .to_ascii_lowercase()
-        .replace(['-', '_', ':'], " ");
-    let h = h.split_whitespace().collect::<Vec<_>>().join(" ");
-    const SYNONYMS: &[(&str, &[&str])] = &[
-        (
-            "requirements",
-            &[
-                "requirements",
-                "functional requirements",
-                "non functional requirements",
-                "clarifying questions",
-                "scope",
-                "clarifications",
-            ],
-        ),
-        (
-            "estimation",
-            &[
-                "estimation",
-                "estimates",
-                "capacity",
-                "capacity estimation",
-                "capacity planning",
-                "back of the envelope",
-                "back of envelope",
-                "sizing",
-                "scale estimation",
-            ],
-        ),
-        (
-            "high_level",
-            &[
-                "high level",
-                "high level design",
-                "architecture",
-                "overview",
-                "design",
-                "api",
-                "apis",
-                "data model",
-                "components",
-            ],
-        ),
-        (
-            "deep_dive",
-            &[
-                "deep dive",
-                "detailed design",
-                "details",
-                "deep dives",
-                "component design",
-            ],
-        ),
-        (
-            "bottlenecks",
-            &[
-                "bottlenecks",
-                "bottlenecks and failures",
-                "failures",
-                "failure modes",
-                "scaling",
-                "scaling and bottlenecks",
-                "reliability",
-                "fault tolerance",
-            ],
-        ),
-        (
-            "tradeoffs",
-            &[
-                "tradeoffs",
-                "trade offs",
-                "trade offs and alternatives",
-                "alternatives",
-                "wrap up",
-                "summary",
-            ],
-        ),
-        (
-            "definition",
-            &[
-                "definition",
-                "what it is",
-                "overview",
-                "what is it",
-                "introduction",
-            ],
-        ),
-        (
-            "mechanics",
-            &[
-                "mechanics",
-                "how it works",
-                "how does it work",
-                "internals",
-                "mechanism",
-            ],
-        ),
-        (
-            "applications",
-            &[
-                "applications",
-                "use cases",
-                "where it is used",
-                "examples",
-                "real world",
-                "in practice",
-            ],
-        ),
-    ];
-    for (stage, names) in SYNONYMS {
-        if stage_ids.contains(stage)
-            && names
-                .iter()
-                .any(|n| h == *n || h.starts_with(&format!("{n} ")))
-        {
-            return Some((*stage).to_owned());
-        }
-    }
-    stage_ids
-        .iter()
-        .find(|s| h == s.replace('_', " "))
-        .map(|s| (*s).to_owned())
-}
-
-/// Splits a written answer at Markdown headings (`#`…`######`) naming stages.
-pub fn sections(text: &str, stage_ids: &[&str]) -> Vec<Section> {
+/// Splits a written answer at Markdown headings (`#`…`######`), naming each section's stage
+/// by the framework's heading words. A heading that names no stage keeps the stage of the
+/// section it sits in.
+pub fn sections(text: &str, framework: &crate::framework::Framework) -> Vec<Section> {
     let mut out: Vec<Section> = vec![Section {
         stage: None,
         text: String::new(),
@@ -734,8 +819,12 @@ pub fn sections(text: &str, stage_ids: &[&str]) -> Vec<Section> {
         let trimmed = line.trim_start();
         let hashes = trimmed.chars().take_while(|c| *c == '#').count();
         if (1..=6).contains(&hashes) && trimmed[hashes..].starts_with(' ') {
+            let named = framework
+                .stage_for_heading(&trimmed[hashes..])
+                .map(|s| s.id.clone());
+            let stage = named.or_else(|| out.last().and_then(|s| s.stage.clone()));
             out.push(Section {
-                stage: heading_stage(&trimmed[hashes..], stage_ids),
+                stage,
                 text: String::new(),
             });
             continue;
@@ -751,13 +840,6 @@ pub fn sections(text: &str, stage_ids: &[&str]) -> Vec<Section> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn explanatory(text: &str) -> bool {
-        Normaliser::default()
-            .sentences(text)
-            .iter()
-            .all(|s| s.explanatory)
-    }
 
     #[test]
     fn sentences_split_on_terminal_punctuation_lines_and_bullets() {
@@ -776,26 +858,70 @@ mod tests {
     }
 
     #[test]
-    fn prose_is_explanatory_but_term_lists_and_shuffles_are_not() {
-        assert!(explanatory(
-            "Use consistent hashing with virtual nodes so that adding a node moves few keys."
-        ));
-        assert!(explanatory(
-            "Failures are handled with gossip, hinted handoff, read repair and Merkle trees."
-        ));
-        assert!(!explanatory(
-            "consistent hashing, virtual nodes, quorum, vector clocks, gossip, hinted handoff"
-        ));
-        assert!(!explanatory("Consistent hashing"));
-        assert!(!explanatory(
-            "the of hashing a nodes consistent the to with an virtual so that the"
-        ));
+    fn indented_bullets_sit_under_their_label() {
+        let lines = outline(
+            "- single-leader\n  - writes go to the leader\n  - reads from replicas\n- multi-leader\n  - conflicts possible\n\nNon-functional:\n- fast redirects\nA plain line.",
+        );
+        let parent = |i: usize| lines[i].parent.map(|p| lines[p].text.as_str());
+        assert_eq!(parent(1), Some("single-leader"));
+        assert_eq!(parent(2), Some("single-leader"));
+        assert_eq!(parent(3), None);
+        assert_eq!(parent(4), Some("multi-leader"));
+        assert_eq!(parent(6), Some("Non-functional:"));
+        assert_eq!(parent(7), Some("Non-functional:"));
+    }
+
+    #[test]
+    fn comma_lists_of_short_fragments_are_enumerations() {
         assert!(is_enumeration(
             "pool of servers, LB, reverse proxy, the health check, L4, L7"
         ));
         assert!(!is_enumeration(
             "Failures are handled with gossip, hinted handoff, read repair and Merkle trees."
         ));
+    }
+
+    #[test]
+    fn tokens_know_where_clauses_start() {
+        let t = Normaliser::default().tokens("no cache, just a DB → done");
+        let starts: Vec<&str> = t
+            .iter()
+            .filter(|t| t.clause_start)
+            .map(|t| t.raw.as_str())
+            .collect();
+        assert_eq!(starts, ["no", "just", "done"]);
+    }
+
+    #[test]
+    fn questions_are_told_from_statements() {
+        for q in [
+            "How many users do we have?",
+            "what is the read/write ratio",
+            "Do links expire",
+            "Should we use a cache here",
+            "Is it read-heavy",
+            "How much storage per day",
+            "Are there limits on the alias length",
+            "Can users edit a link after creating it",
+            "Why not just hash the URL",
+        ] {
+            assert!(is_question(q), "{q}");
+        }
+        for s in [
+            "Should handle about ten thousand writes per second.",
+            "We shard by user id.",
+            "I would start with the API.",
+            "When the leader dies, a follower takes over.",
+            "How it works: the client hashes the key",
+            "Which is why we cache at the edge.",
+            "Do not cache private data.",
+            "Is best kept small, about 500 bytes.",
+            "What matters most is redirect latency.",
+        ] {
+            assert!(!is_question(s), "{s}");
+        }
+        assert!(asks("Links never expire. How many writes per second?"));
+        assert!(!asks("How many writes? About 1,200 per second at peak."));
     }
 
     #[test]
@@ -830,43 +956,17 @@ mod tests {
     }
 
     #[test]
-    fn headings_map_to_stages() {
-        let stages = [
-            "requirements",
-            "estimation",
-            "high_level",
-            "deep_dive",
-            "bottlenecks",
-            "tradeoffs",
-        ];
-        assert_eq!(
-            heading_stage(" Requirements", &stages).as_deref(),
-            Some("requirements")
-        );
-        assert_eq!(
-            heading_stage("2. Capacity estimation", &stages).as_deref(),
-            Some("estimation")
-        );
-        assert_eq!(
-            heading_stage("High-level design", &stages).as_deref(),
-            Some("high_level")
-        );
-        assert_eq!(
-            heading_stage("Deep dive: code generation", &stages).as_deref(),
-            Some("deep_dive")
-        );
-        assert_eq!(
-            heading_stage("Trade-offs", &stages).as_deref(),
-            Some("tradeoffs")
-        );
-        assert_eq!(heading_stage("Misc notes", &stages), None);
+    fn headings_split_the_answer_into_stage_sections() {
+        let fw = crate::framework::Frameworks::embedded().unwrap();
         let sections = sections(
-            "intro\n## Requirements\nshort links\n## Notes\nmore",
-            &stages,
+            "intro\n## Requirements\nshort links\n## Notes\nmore\n## Scaling it\nshards",
+            fw.get(crate::framework::Kind::Design),
         );
-        assert_eq!(sections.len(), 3);
+        assert_eq!(sections.len(), 4);
         assert_eq!(sections[0].stage, None);
         assert_eq!(sections[1].stage.as_deref(), Some("requirements"));
-        assert_eq!(sections[2].stage, None);
+        // A heading naming no stage continues the one before.
+        assert_eq!(sections[2].stage.as_deref(), Some("requirements"));
+        assert_eq!(sections[3].stage.as_deref(), Some("bottlenecks"));
     }
 }

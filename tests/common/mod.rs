@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod mock;
+pub mod tokens;
 
 use std::path::{Path, PathBuf};
 
