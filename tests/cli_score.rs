@@ -47,6 +47,10 @@ fn scores_a_file_offline_as_a_readable_scorecard() {
     assert!(stdout.contains("Checklist"));
     assert!(stdout.contains("✓ traffic-math"), "{stdout}");
     assert!(
+        stdout.contains("The offline scorer matches your words with the rubric's"),
+        "a low offline grade says what the offline scorer cannot see: {stdout}"
+    );
+    assert!(
         stdout.contains("✗"),
         "an answer without trade-offs misses items: {stdout}"
     );

@@ -739,6 +739,9 @@ impl<'a> Repl<'a> {
             card.scorer.describe()
         ));
         self.out(report::text::stage_lines(&card, self.framework).trim_end());
+        if let Some(caveat) = card.caveat() {
+            self.out(&self.style.dim(&ui::wrap(caveat, ui::text_width(), "")));
+        }
         self.out(&format!("Report: {}", path.display()));
         self.out(&self.style.dim(&format!(
             "As a web page: rehearse report {} --format html",

@@ -42,6 +42,9 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(s, "| Source | `{}` |\n", cell(&r.source));
 
     let _ = writeln!(s, "## Overall: {:.1} / 100 — {}\n", r.overall, r.band_label);
+    if let Some(caveat) = &r.caveat {
+        let _ = writeln!(s, "> {caveat}\n");
+    }
     s.push_str(
         "| Stage | Score | Time used / budget | Hints | Words |\n|---|---:|---:|---:|---:|\n",
     );

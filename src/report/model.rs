@@ -86,6 +86,8 @@ pub struct Report {
     pub mode: String,
     pub scorer: ScorerInfo,
     pub scorer_label: String,
+    /// What to keep in mind about this grade ([`crate::scoring::Scorecard::caveat`]).
+    pub caveat: Option<String>,
     pub feedback_is_model_output: bool,
     pub duration_secs: Option<u64>,
     pub overall: f64,
@@ -278,6 +280,7 @@ pub fn build(
         date,
         mode: session.map_or("written answer".to_owned(), |s| s.mode.as_str().to_owned()),
         scorer_label: card.scorer.describe(),
+        caveat: card.caveat().map(str::to_owned),
         feedback_is_model_output: card.scorer.kind == ScorerKind::Llm,
         scorer: card.scorer.clone(),
         duration_secs: session.map(|s| s.stages.iter().map(|c| c.spent_ms).sum::<u64>() / 1000),

@@ -82,6 +82,10 @@ pub fn render(
         ));
     }
     s.push_str(&stage_lines(card, framework));
+    if let Some(caveat) = card.caveat() {
+        s.push_str(&style.dim(&ui::wrap(caveat, width, "")));
+        s.push('\n');
+    }
 
     s.push('\n');
     s.push_str(&style.bold("Checklist"));

@@ -243,6 +243,18 @@ pub fn round1(x: f64) -> f64 {
 }
 
 impl Scorecard {
+    /// What a candidate should know about a low offline grade: it reads wording, not meaning.
+    /// `None` for a passing grade, a judge's grade or an answer too thin to grade.
+    pub fn caveat(&self) -> Option<&'static str> {
+        (self.scorer.kind == ScorerKind::Offline
+            && matches!(self.band, Band::NoHire | Band::LeanNoHire))
+        .then_some(
+            "The offline scorer matches your words with the rubric's; a point made in plain \
+             words without the usual terms can be missed. For a second opinion that reads \
+             meaning, score it with an LLM judge (`rehearse doctor` sets one up).",
+        )
+    }
+
     /// Turns verdicts (one per expected rubric item, in rubric order) into stage scores, the
     /// overall score and the band. Stage weights come from the framework data file; stages with
     /// no expected items are left out and the remaining weights renormalised. The share of the
@@ -433,5 +445,64 @@ concepts = ["x"]
         // Stage weights 30/30/25/15: (30 × 62.5 + 70 × 100) / 100 = 88.75.
         assert_eq!(card.overall, 88.8);
         assert_eq!(card.band, Band::StrongHire);
+    }
+
+    #[test]
+    fn only_a_low_offline_grade_carries_the_wording_caveat() {
+        let frameworks = crate::framework::Frameworks::embedded().unwrap();
+        let q = crate::bank::load::parse_question(
+            &frameworks,
+            "t.toml",
+            QUESTION,
+            crate::bank::Origin::User("t.toml".into()),
+        )
+        .unwrap()
+        .question;
+        let card = |scorer: ScorerInfo, verdict: Verdict, insufficient: bool| {
+            let rubric = q
+                .rubric
+                .iter()
+                .map(|item| ItemVerdict {
+                    id: item.id.clone(),
+                    stage: item.stage.clone(),
+                    weight: item.weight,
+                    verdict,
+                    evidence: None,
+                    said_in: None,
+                })
+                .collect();
+            Scorecard::assemble(
+                &q,
+                frameworks.get(q.kind),
+                scorer,
+                Judged {
+                    rubric,
+                    flags: vec![],
+                    feedback: Feedback::default(),
+                    insufficient,
+                },
+                &crate::scoring::calibration::Curve::identity(),
+            )
+        };
+        assert!(
+            card(ScorerInfo::offline(), Verdict::Missing, false)
+                .caveat()
+                .is_some()
+        );
+        assert!(
+            card(ScorerInfo::offline(), Verdict::Covered, false)
+                .caveat()
+                .is_none()
+        );
+        assert!(
+            card(ScorerInfo::offline(), Verdict::Missing, true)
+                .caveat()
+                .is_none()
+        );
+        assert!(
+            card(ScorerInfo::llm("m"), Verdict::Missing, false)
+                .caveat()
+                .is_none()
+        );
     }
 }
