@@ -144,9 +144,9 @@ impl ConfigError {
     pub fn exit_code(&self) -> u8 {
         match self {
             ConfigError::Unreadable { reason, .. } if !reason.is_input_problem() => {
-                crate::error::FAILURE
+                crate::exit::FAILURE
             }
-            _ => crate::error::USAGE,
+            _ => crate::exit::USAGE,
         }
     }
 }
@@ -354,6 +354,12 @@ impl Config {
     /// The config file consulted (it may not exist).
     pub fn config_file(&self) -> Option<&Path> {
         self.path(&settings::CONFIG)
+    }
+
+    /// Where prompt overrides live: `prompts/` in rehearse's config directory
+    /// (`$XDG_CONFIG_HOME/rehearse/prompts`), whether or not it exists.
+    pub fn prompts_dir(&self) -> Option<PathBuf> {
+        default_dir(Dir::Prompts)
     }
 }
 
@@ -756,6 +762,7 @@ impl FileLayer {
 enum Dir {
     Data,
     Config,
+    Prompts,
 }
 
 fn default_dir(which: Dir) -> Option<PathBuf> {
@@ -764,6 +771,7 @@ fn default_dir(which: Dir) -> Option<PathBuf> {
     Some(match which {
         Dir::Data => base.data_dir().join("rehearse"),
         Dir::Config => base.config_dir().join("rehearse").join("config.toml"),
+        Dir::Prompts => base.config_dir().join("rehearse").join("prompts"),
     })
 }
 
@@ -944,7 +952,7 @@ mod tests {
             err.to_string().starts_with("REHEARSE_OFFLINE = \"banana\""),
             "{err}"
         );
-        assert_eq!(err.exit_code(), crate::error::USAGE);
+        assert_eq!(err.exit_code(), crate::exit::USAGE);
     }
 
     #[test]

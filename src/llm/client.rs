@@ -175,40 +175,7 @@ impl OpenAiClient {
     }
 
     fn body(&self, request: &ChatRequest, stream: bool) -> Value {
-        let mut body = json!({
-            "model": self.settings.model,
-            "messages": request.messages,
-            "stream": stream,
-        });
-        let obj = body.as_object_mut().expect("object literal");
-        if let Some(t) = request.temperature {
-            obj.insert("temperature".into(), json!(t));
-        }
-        if let Some(seed) = request.seed {
-            obj.insert("seed".into(), json!(seed));
-        }
-        if let Some(max) = request.max_tokens {
-            obj.insert("max_tokens".into(), json!(max));
-        }
-        if stream {
-            obj.insert("stream_options".into(), json!({ "include_usage": true }));
-        }
-        match &request.response_format {
-            Some(ResponseFormat::JsonSchema { name, schema }) => {
-                obj.insert(
-                    "response_format".into(),
-                    json!({
-                        "type": "json_schema",
-                        "json_schema": { "name": name, "schema": schema, "strict": true }
-                    }),
-                );
-            }
-            Some(ResponseFormat::JsonObject) => {
-                obj.insert("response_format".into(), json!({ "type": "json_object" }));
-            }
-            None => {}
-        }
-        body
+        request_body(&self.settings.model, request, stream)
     }
 
     fn map_send_error(&self, err: reqwest::Error, url: &str) -> LlmError {
@@ -520,4 +487,43 @@ impl ChatModel for OpenAiClient {
             },
         ))
     }
+}
+
+/// The JSON body of a chat completion request, exactly as rehearse sends it (what `rehearse
+/// prompt` prints).
+pub fn request_body(model: &str, request: &ChatRequest, stream: bool) -> Value {
+    let mut body = json!({
+        "model": model,
+        "messages": request.messages,
+        "stream": stream,
+    });
+    let obj = body.as_object_mut().expect("object literal");
+    if let Some(t) = request.temperature {
+        obj.insert("temperature".into(), json!(t));
+    }
+    if let Some(seed) = request.seed {
+        obj.insert("seed".into(), json!(seed));
+    }
+    if let Some(max) = request.max_tokens {
+        obj.insert("max_tokens".into(), json!(max));
+    }
+    if stream {
+        obj.insert("stream_options".into(), json!({ "include_usage": true }));
+    }
+    match &request.response_format {
+        Some(ResponseFormat::JsonSchema { name, schema }) => {
+            obj.insert(
+                "response_format".into(),
+                json!({
+                    "type": "json_schema",
+                    "json_schema": { "name": name, "schema": schema, "strict": true }
+                }),
+            );
+        }
+        Some(ResponseFormat::JsonObject) => {
+            obj.insert("response_format".into(), json!({ "type": "json_object" }));
+        }
+        None => {}
+    }
+    body
 }

@@ -68,6 +68,37 @@ fn rejects_format(err: &LlmError) -> bool {
     )
 }
 
+/// `request` as sent at `level` of the ladder. At the prompt-only level the demand for bare
+/// JSON joins the last user message, so roles still alternate.
+pub fn prepare(
+    request: &ChatRequest,
+    level: StructuredLevel,
+    schema_name: &str,
+    schema: &Value,
+) -> ChatRequest {
+    let mut attempt = request.clone();
+    attempt.response_format = match level {
+        StructuredLevel::JsonSchema => Some(ResponseFormat::JsonSchema {
+            name: schema_name.to_owned(),
+            schema: schema.clone(),
+        }),
+        StructuredLevel::JsonObject => Some(ResponseFormat::JsonObject),
+        StructuredLevel::Prompt => {
+            const BARE: &str =
+                "Reply with only the JSON object described above: no prose, no code fences.";
+            match attempt.messages.last_mut() {
+                Some(last) if last.role == crate::llm::Role::User => {
+                    last.content.push_str("\n\n");
+                    last.content.push_str(BARE);
+                }
+                _ => attempt.messages.push(Message::user(BARE)),
+            }
+            None
+        }
+    };
+    attempt
+}
+
 /// Asks `model` for JSON matching `schema` and converts it with `check`, which returns a
 /// message describing what is wrong when the value is not usable. Returns the value and the
 /// level that produced it.
@@ -80,24 +111,7 @@ pub async fn complete_json<T>(
     check: impl Fn(&Value) -> Result<T, String>,
 ) -> Result<(T, StructuredLevel), LlmError> {
     let mut level = remembered(endpoint);
-    // The request as sent at a given level of the ladder.
-    let prepare = |level: StructuredLevel| {
-        let mut attempt = request.clone();
-        attempt.response_format = match level {
-            StructuredLevel::JsonSchema => Some(ResponseFormat::JsonSchema {
-                name: schema_name.to_owned(),
-                schema: schema.clone(),
-            }),
-            StructuredLevel::JsonObject => Some(ResponseFormat::JsonObject),
-            StructuredLevel::Prompt => {
-                attempt.messages.push(Message::user(
-                    "Reply with only the JSON object described above: no prose, no code fences.",
-                ));
-                None
-            }
-        };
-        attempt
-    };
+    let prepare = |level: StructuredLevel| prepare(&request, level, schema_name, schema);
     let (mut request, reply) = loop {
         let attempt = prepare(level);
         match model.complete(attempt.clone()).await {
