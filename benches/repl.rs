@@ -3,6 +3,13 @@
 //!   with coverage scoring, and the two atomic autosaves): target ≤ 5 ms.
 //! - Peak RSS of a whole REPL session (release binary, 40 turns, every command, /done):
 //!   target ≤ 30 MB, measured as the child's ru_maxrss from getrusage(RUSAGE_CHILDREN).
+//! - With REHEARSE_TEST_LLAMA_URL pointing at a llama.cpp server (issue #13): the prompt
+//!   tokens it evaluates per turn over a 10-turn LLM interview (target ≤ 400 and ≤ 25% of the
+//!   prompt from turn 3 on), and the time to first token at turn 10 against turn 2 (target
+//!   ≤ 1.5×).
+
+#[path = "../tests/common/llama_session.rs"]
+mod llama_session;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -10,11 +17,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use rehearse::bank::Bank;
-use rehearse::interview::scripted::Scripted;
-use rehearse::interview::session::Setup;
 use rehearse::interview::steer::Steer;
-use rehearse::interview::{Session, Speaker, TurnKind, classify};
+use rehearse::interview::{TurnContext, classify, scripted};
 use rehearse::scoring::text::{Normaliser, split_sentences};
+use rehearse::session::{Session, Setup, Speaker, TurnKind};
 use rehearse::store::Store;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -28,7 +34,6 @@ fn main() {
     let framework = bank.frameworks().get(q.kind);
     let dir = tempfile::tempdir().unwrap();
     let store = Store::new(dir.path());
-    let scripted = Scripted::default();
     let normaliser = Normaliser::default();
     let mut turns: Vec<String> = split_sentences(&q.reference);
     turns.extend(
@@ -55,8 +60,16 @@ fn main() {
         let saved_at = Instant::now();
         store.save(&session).unwrap();
         let save_time = saved_at.elapsed();
-        let steer = Steer::for_turn(&session, q, framework, text, asked, Utc::now(), &normaliser);
-        let lines = scripted.respond(q, framework, &session, text, asked, &steer);
+        let now = Utc::now();
+        let steer = Steer::for_turn(&session, q, framework, now, &normaliser);
+        let turn = TurnContext {
+            question: q,
+            framework,
+            session: &session,
+            steer: &steer,
+            now,
+        };
+        let lines = scripted::respond(&turn);
         for line in lines {
             session.push(Speaker::Interviewer, line.kind, line.text, Utc::now());
         }
@@ -74,6 +87,30 @@ fn main() {
         "repl/offline turn including both fsynced autosaves: median {:.3} ms (target ≤ 5 ms)",
         median(with_saves).as_secs_f64() * 1e3
     );
+
+    match std::env::var("REHEARSE_TEST_LLAMA_URL") {
+        Ok(url) if !url.is_empty() => {
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            let turns = runtime.block_on(llama_session::run(&url, 10));
+            let series: Vec<String> = turns
+                .iter()
+                .map(|t| format!("{}/{}", t.evaluated, t.prompt))
+                .collect();
+            println!(
+                "repl/llm prompt tokens evaluated / prompt per turn: {} (target from turn 3: ≤ 400 and ≤ 25%)",
+                series.join(", ")
+            );
+            let ratio = turns[9].first_token.as_secs_f64() / turns[1].first_token.as_secs_f64();
+            println!(
+                "repl/llm time to first token: turn 2 {:.0} ms, turn 10 {:.0} ms = {ratio:.2}× (target ≤ 1.5×)",
+                turns[1].first_token.as_secs_f64() * 1e3,
+                turns[9].first_token.as_secs_f64() * 1e3,
+            );
+        }
+        _ => println!(
+            "repl/llm prompt tokens: skipped (set REHEARSE_TEST_LLAMA_URL to a llama.cpp server)"
+        ),
+    }
 
     // Peak RSS of a real session.
     let home = tempfile::tempdir().unwrap();

@@ -120,6 +120,8 @@ pub enum Command {
     Stats(StatsArgs),
     /// Check that the configured endpoint can play interviewer and judge.
     Doctor,
+    /// Print the exact request rehearse would send to the model, as JSON, to see or tune it.
+    Prompt(PromptArgs),
     /// Print a shell completion script.
     Completions {
         /// Shell to generate completions for.
@@ -285,6 +287,39 @@ pub struct ReportArgs {
     /// Where to write it (`-` for stdout); default: next to the session.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PromptArgs {
+    #[command(subcommand)]
+    pub which: PromptCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PromptCommand {
+    /// The interviewer's request for replying to a session's latest turn (or to --say TEXT).
+    Interviewer {
+        /// Session id or unique prefix (see `rehearse history`); default: the latest one.
+        session: Option<String>,
+        /// A new candidate turn to reply to (not saved).
+        #[arg(long, value_name = "TEXT")]
+        say: Option<String>,
+    },
+    /// The judge's request for a session, or for a written answer with -q and --answer.
+    Judge {
+        /// Session id or unique prefix; default: the latest one.
+        #[arg(conflicts_with_all = ["question", "answer"])]
+        session: Option<String>,
+        /// Question a written answer responds to: id or number.
+        #[arg(long, short = 'q', value_name = "ID|NUMBER", requires = "answer")]
+        question: Option<String>,
+        /// The written answer (`-` reads standard input).
+        #[arg(long, value_name = "FILE", requires = "question")]
+        answer: Option<PathBuf>,
+        /// Seniority for a written answer; rubric points above it are left out.
+        #[arg(long, value_parser = parse_seniority, value_name = "junior|mid|senior|staff", requires = "answer")]
+        level: Option<Seniority>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -9,9 +9,7 @@ use crate::files::WriteError;
 use crate::llm::LlmError;
 use crate::store::StoreError;
 
-pub const OK: u8 = 0;
-pub const FAILURE: u8 = 1;
-pub const USAGE: u8 = 2;
+pub use crate::exit::{FAILURE, OK, USAGE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -68,7 +66,8 @@ impl Error {
             Error::Bank(e) => e.exit_code(),
             Error::NotFound(_) | Error::Usage(_) => USAGE,
             Error::Store(e) => e.exit_code(),
-            Error::Llm(_) | Error::Failed(_) | Error::Prompt(_) => FAILURE,
+            Error::Prompt(e) => e.exit_code(),
+            Error::Llm(_) | Error::Failed(_) => FAILURE,
             Error::Write(e) if e.io().is_some_and(is_broken_pipe) => OK,
             Error::Write(e) if e.is_input_problem() => USAGE,
             Error::Write(_) => FAILURE,

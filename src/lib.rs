@@ -1,7 +1,10 @@
 //! rehearse: a terminal mock interviewer for system design interviews.
 //!
-//! Data flows `bank` (questions) → `interview` (sessions) → `scoring` (scorecards) → `report`.
-//! `cmd` is the command-line edge that wires them together.
+//! Data flows `bank` (questions) → `session` and `interview` (the conversation) → `scoring`
+//! (scorecards) → `report`. Imports follow a fixed order with no cycles: `scoring` needs only
+//! `bank`, `framework` and `llm`; `session` keeps a scorecard; `interview` reads progress with
+//! the offline scorer; `report` and `store` read sessions; `finish` (score, save, report)
+//! joins them for `/done` and `rehearse report`; `cmd` is the command-line edge.
 
 pub mod bank;
 pub mod cli;
@@ -9,13 +12,16 @@ pub mod cmd;
 pub mod config;
 pub mod embedded;
 pub mod error;
+pub mod exit;
 pub mod files;
+pub mod finish;
 pub mod framework;
 pub mod interview;
 pub mod llm;
 pub mod prompts;
 pub mod report;
 pub mod scoring;
+pub mod session;
 pub mod settings;
 pub mod store;
 pub mod strings;

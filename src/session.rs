@@ -58,7 +58,7 @@ pub enum TurnKind {
     Opening,
     /// The interviewer answers a clarifying question.
     Clarification,
-    /// The interviewer probes with a follow-up.
+    /// The interviewer asks about a point not yet made: a follow-up or a probe.
     Followup,
     /// The interviewer steers: designing too early, or a stage running long.
     Nudge,
@@ -111,6 +111,8 @@ pub enum Nudge {
     DesigningEarly,
     /// The stage ran over its time budget.
     Overtime,
+    /// Every point of the stage was made, and the interviewer suggested moving on.
+    StageCovered,
 }
 
 /// Time and hints of one stage. `budget_secs` is the plan; `spent_ms` what was used

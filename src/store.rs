@@ -11,7 +11,7 @@ use std::fs;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use crate::interview::Session;
+use crate::session::Session;
 
 /// Session files are small (a long interview is well under 1 MB); anything far bigger is not
 /// one of ours.
@@ -56,11 +56,11 @@ impl StoreError {
     /// a file system failure is a runtime one (1).
     pub fn exit_code(&self) -> u8 {
         match self {
-            StoreError::Read { reason, .. } if reason.is_input_problem() => crate::error::USAGE,
+            StoreError::Read { reason, .. } if reason.is_input_problem() => crate::exit::USAGE,
             StoreError::Write { .. } | StoreError::Read { .. } | StoreError::Locked { .. } => {
-                crate::error::FAILURE
+                crate::exit::FAILURE
             }
-            _ => crate::error::USAGE,
+            _ => crate::exit::USAGE,
         }
     }
 }
@@ -390,7 +390,7 @@ fn load_file(path: &Path) -> Result<Session, StoreError> {
             session.id, session.id
         )));
     }
-    if session.schema_version > crate::interview::session::SCHEMA_VERSION {
+    if session.schema_version > crate::session::SCHEMA_VERSION {
         return Err(corrupt(format!(
             "schema_version {} was written by a newer rehearse",
             session.schema_version

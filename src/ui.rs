@@ -135,6 +135,102 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     out
 }
 
+/// Word wrap for text that arrives in pieces (a streamed reply). Complete words are placed as
+/// [`wrap`] would place them; the word still arriving at the end of a piece is shown at once
+/// when it fits on the line (so a reply that stalls shows everything it sent), and is only
+/// broken if it then outgrows the line. Continuation lines start with `indent`; the first line
+/// continues wherever the cursor is (`start` columns in).
+#[derive(Debug)]
+pub struct StreamWrap {
+    width: usize,
+    indent: String,
+    col: usize,
+    /// The part of the current word not shown yet.
+    word: String,
+    /// Some of the current word is already on screen.
+    shown_part: bool,
+    /// A space is owed before the next word.
+    space: bool,
+}
+
+impl StreamWrap {
+    pub fn new(width: usize, indent: &str, start: usize) -> StreamWrap {
+        StreamWrap {
+            width,
+            indent: indent.to_owned(),
+            col: start,
+            word: String::new(),
+            shown_part: false,
+            space: false,
+        }
+    }
+
+    fn indent_width(&self) -> usize {
+        self.indent.chars().count()
+    }
+
+    /// The printable output for `text` (already made safe with [`clean`]).
+    pub fn push(&mut self, text: &str) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            match c {
+                '\n' => {
+                    self.flush(&mut out, true);
+                    self.space = false;
+                    out.push('\n');
+                    out.push_str(&self.indent);
+                    self.col = self.indent_width();
+                }
+                c if c.is_whitespace() => {
+                    self.flush(&mut out, true);
+                    self.space = self.col > self.indent_width();
+                }
+                c => self.word.push(c),
+            }
+        }
+        // The word still arriving: shown now if it fits where it would go.
+        let len = self.word.chars().count();
+        let fits = self.col + usize::from(self.space) + len <= self.width
+            || self.col <= self.indent_width();
+        if self.shown_part || fits {
+            self.flush(&mut out, false);
+        }
+        out
+    }
+
+    /// The rest: the word still held back.
+    pub fn finish(&mut self) -> String {
+        let mut out = String::new();
+        self.flush(&mut out, true);
+        out
+    }
+
+    /// Shows the held part of the current word; `ended` when a space or the end follows it.
+    fn flush(&mut self, out: &mut String, ended: bool) {
+        if !self.word.is_empty() {
+            let len = self.word.chars().count();
+            let gap = usize::from(self.space && !self.shown_part);
+            let overflows = self.col > self.indent_width() && self.col + gap + len > self.width;
+            if overflows {
+                out.push('\n');
+                out.push_str(&self.indent);
+                self.col = self.indent_width();
+            } else if gap == 1 {
+                out.push(' ');
+                self.col += 1;
+            }
+            out.push_str(&self.word);
+            self.col += len;
+            self.word.clear();
+            self.shown_part = true;
+            self.space = false;
+        }
+        if ended {
+            self.shown_part = false;
+        }
+    }
+}
+
 /// A list item: `marker` then the text, wrapped with continuation lines aligned under the
 /// text ("  - first line\n    continued").
 pub fn bullet(marker: &str, text: &str, width: usize, indent: &str) -> String {
@@ -269,5 +365,34 @@ mod tests {
     fn clock_formats_minutes_and_seconds() {
         assert_eq!(clock(192), "03:12");
         assert_eq!(clock(4500), "75:00");
+    }
+
+    #[test]
+    fn streamed_text_wraps_like_whole_text() {
+        let text =
+            "How many users do you expect per day, and how many of them write rather than read?";
+        let mut streamed = StreamWrap::new(30, "    ", 4);
+        let mut out = String::from("    ");
+        for piece in [
+            "How ma",
+            "ny users do you ",
+            "expect per day, and how",
+            " many of them write rather than read?",
+        ] {
+            out.push_str(&streamed.push(piece));
+        }
+        out.push_str(&streamed.finish());
+        assert_eq!(out, wrap(text, 30, "    "));
+        assert!(out.lines().all(|l| l.chars().count() <= 30), "{out}");
+    }
+
+    #[test]
+    fn a_stalled_stream_shows_its_last_word() {
+        let mut streamed = StreamWrap::new(40, "  ", 2);
+        assert_eq!(
+            streamed.push("Interesting, tell me"),
+            "Interesting, tell me"
+        );
+        assert_eq!(streamed.push(" more"), " more");
     }
 }

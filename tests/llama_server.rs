@@ -152,3 +152,28 @@ async fn the_judge_prompt_costs_at_most_1500_tokens_beyond_the_answer() {
         "median {median} tokens beyond the transcript; largest {largest:?}"
     );
 }
+
+#[tokio::test]
+#[ignore = "needs a llama.cpp server: .ci/run starts one and sets REHEARSE_TEST_LLAMA_URL"]
+async fn from_the_third_turn_the_server_reads_only_the_latest_exchange() {
+    // The interviewer's prompt keeps a stable prefix (one system prompt, earlier turns
+    // unchanged), so the server's prompt cache serves all but the newest exchange.
+    let url = server();
+    let _one_at_a_time = SERIAL.lock().await;
+    let turns = common::llama_session::run(&url, 8).await;
+    let series: Vec<String> = turns
+        .iter()
+        .map(|t| format!("{}/{}", t.evaluated, t.prompt))
+        .collect();
+    eprintln!("tokens evaluated / prompt, per turn: {}", series.join(", "));
+    for (i, t) in turns.iter().enumerate().skip(2) {
+        assert!(
+            t.evaluated <= 400 && t.evaluated * 4 <= t.prompt,
+            "turn {}: {} of {} prompt tokens evaluated (series {})",
+            i + 1,
+            t.evaluated,
+            t.prompt,
+            series.join(", ")
+        );
+    }
+}

@@ -446,6 +446,35 @@ fn in_a_real_terminal_the_prompt_shows_stage_and_clock() {
     assert_eq!(session["stages"][0]["hints_used"], 1);
 }
 
+#[test]
+fn in_a_real_terminal_a_thin_answer_gets_a_probe_for_a_missing_point() {
+    let sandbox = Sandbox::new();
+    let mut p = terminal(&sandbox, &["practice", "-q", "31"], 20_000);
+    p.exp_regex(r"\[1/6 requirements").unwrap();
+    p.send_line("It shortens links.").unwrap();
+    p.exp_string("Interviewer").unwrap();
+    // Everything up to the next prompt is the reply, wrapped for the terminal.
+    let (reply, _) = p.exp_regex(r"\[1/6 requirements").unwrap();
+    let reply: String = reply.split_whitespace().collect::<Vec<_>>().join(" ");
+    let bank = rehearse::bank::Bank::load(&[]).unwrap();
+    let q = bank.find("url-shortener").unwrap();
+    let asks: Vec<&str> = q
+        .rubric_for("requirements")
+        .map(|r| r.probe.as_str())
+        .chain(q.followups_for("requirements").map(|f| f.ask.as_str()))
+        .collect();
+    assert!(
+        asks.iter().any(|a| reply.contains(a)),
+        "the reply asks about a missing requirement: {reply}"
+    );
+    p.send_control('d').unwrap();
+    p.exp_string("Saved to").unwrap();
+    p.exp_eof().unwrap();
+    let session = load(&sessions(&sandbox)[0]);
+    let last = session["turns"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["kind"], "followup");
+}
+
 // ---- the LLM interviewer, against a mock server ----
 
 fn interviewer_and_judge(req: &common::mock::Recorded, _: usize) -> Reply {
@@ -512,8 +541,8 @@ fn the_llm_interviewer_streams_replies_and_keeps_its_notes_private() {
         "the reference answer is never in the interviewer's prompt"
     );
     assert!(
-        system.contains("choosing components before the requirements are clear"),
-        "the code-decided nudge reaches the model"
+        !system.contains("choosing components before the requirements are clear"),
+        "steering is per turn, never in the system prompt"
     );
     let last = interviewer["messages"]
         .as_array()
@@ -521,9 +550,13 @@ fn the_llm_interviewer_streams_replies_and_keeps_its_notes_private() {
         .last()
         .unwrap()
         .clone();
-    assert_eq!(
-        last["content"],
-        "I'd put Redis in front of a Postgres database."
+    assert_eq!(last["role"], "user");
+    let content = last["content"].as_str().unwrap();
+    let (said, context) = content.split_once("\n\n[interview context]").unwrap();
+    assert_eq!(said, "I'd put Redis in front of a Postgres database.");
+    assert!(
+        context.contains("choosing components before the requirements are clear"),
+        "the code-decided nudge reaches the model with the turn: {context}"
     );
 
     let judge = requests
@@ -549,6 +582,92 @@ fn the_llm_interviewer_streams_replies_and_keeps_its_notes_private() {
         session["scorecard"]["scorer"],
         json!({"kind": "llm", "model": "interviewer-model"})
     );
+}
+
+/// The roles of a request's messages, in order.
+fn roles(request: &Value) -> Vec<String> {
+    request["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn every_interviewer_request_keeps_one_system_prompt_and_strict_turns() {
+    let sandbox = Sandbox::new();
+    let server = MockServer::start(interviewer_and_judge);
+    let bank = rehearse::bank::Bank::load(&[]).unwrap();
+    let fact = bank.find("url-shortener").unwrap().facts[0].clone();
+    let asked = format!("What about {}?", fact.keywords[0]);
+    sandbox
+        .cmd()
+        .env("REHEARSE_BASE_URL", server.url())
+        .env("REHEARSE_MODEL", "interviewer-model")
+        .args(["practice", "-q", "31"])
+        .write_stdin(format!(
+            "Users shorten links and open them.\n{asked}\n/hint\n/next\nAbout 100M writes a day.\nReads dominate.\n/quit\n"
+        ))
+        .assert()
+        .success();
+    let requests: Vec<Value> = server
+        .requests()
+        .iter()
+        .map(|r| r.json())
+        .filter(|r| r["stream"] == true)
+        .collect();
+    assert_eq!(requests.len(), 4, "one request per candidate turn");
+    let system = &requests[0]["messages"][0]["content"];
+    for (i, request) in requests.iter().enumerate() {
+        assert_eq!(
+            &request["messages"][0]["content"], system,
+            "request {i}: one system prompt"
+        );
+        let roles = roles(request);
+        assert_eq!(roles[0], "system");
+        for (j, pair) in roles[1..].windows(2).enumerate() {
+            assert_ne!(
+                pair[0], pair[1],
+                "request {i}: roles alternate at {j}: {roles:?}"
+            );
+        }
+        assert_eq!(
+            roles[1], "user",
+            "the conversation starts with the candidate"
+        );
+        assert_eq!(roles.last().unwrap(), "user");
+        // Each request extends the one before: earlier messages are unchanged except that the
+        // last user message drops its per-turn section.
+        if i > 0 {
+            let before = requests[i - 1]["messages"].as_array().unwrap();
+            let now = request["messages"].as_array().unwrap();
+            let kept = before.len() - 1;
+            assert_eq!(
+                &before[..kept],
+                &now[..kept],
+                "request {i} keeps the prefix"
+            );
+            let was = before[kept]["content"].as_str().unwrap();
+            let is = now[kept]["content"].as_str().unwrap();
+            assert!(was.starts_with(is), "request {i}: {is:?} vs {was:?}");
+        }
+    }
+    // The fact the clarifying question matched travels with that turn.
+    let last = |r: &Value| {
+        r["messages"].as_array().unwrap().last().unwrap()["content"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        last(&requests[1]).contains(&fact.answer),
+        "{}",
+        last(&requests[1])
+    );
+    assert!(!last(&requests[0]).contains(&fact.answer));
+    // The stage change is marked inside a user message.
+    assert!(last(&requests[2]).starts_with("(We are now in the Capacity estimation stage.)"));
 }
 
 #[test]

@@ -8,9 +8,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::{Sandbox, VALID_QUESTION};
 use predicates::prelude::*;
 use rehearse::bank::Bank;
-use rehearse::interview::session::Setup;
-use rehearse::interview::{Session, Speaker, TurnKind};
 use rehearse::scoring::offline;
+use rehearse::session::Setup;
+use rehearse::session::{Session, Speaker, TurnKind};
 use rehearse::store::Store;
 
 const PAYLOAD: &str = "<script>document.title='PWNED'</script> <img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">";

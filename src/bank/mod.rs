@@ -43,13 +43,13 @@ impl BankError {
     pub fn exit_code(&self) -> u8 {
         match self {
             BankError::Io { source, .. } if source.kind() != std::io::ErrorKind::NotFound => {
-                crate::error::FAILURE
+                crate::exit::FAILURE
             }
             BankError::Unreadable { reason, .. } if !reason.is_input_problem() => {
-                crate::error::FAILURE
+                crate::exit::FAILURE
             }
-            BankError::Frameworks(_) => crate::error::FAILURE,
-            _ => crate::error::USAGE,
+            BankError::Frameworks(_) => crate::exit::FAILURE,
+            _ => crate::exit::USAGE,
         }
     }
 }

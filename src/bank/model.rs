@@ -118,7 +118,7 @@ impl RubricItem {
 
 /// An answer the interviewer gives, word for word, when a clarifying question matches.
 /// Keeping these in the file makes the interviewer consistent across sessions and modes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fact {
     pub keywords: Vec<String>,
     pub answer: String,

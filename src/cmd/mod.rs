@@ -6,6 +6,7 @@ mod config;
 mod doctor;
 mod history;
 mod practice;
+mod prompt;
 mod questions;
 pub mod report;
 mod score;
@@ -23,11 +24,21 @@ pub fn run(cli: Cli) -> crate::Result<()> {
     match cli.command {
         Some(Command::Completions { shell }) => completions::run(shell),
         Some(Command::Config(args)) => config::run(&load_config(&global)?, &args),
-        Some(Command::Doctor) => doctor::run(&load_config(&global)?),
+        Some(Command::Doctor) => {
+            let config = load_config(&global)?;
+            load_prompts(&config)?;
+            doctor::run(&config)
+        }
         Some(Command::Report(args)) => {
             let config = load_config(&global)?;
             let bank = load_bank(&config)?;
             report::run(&config, &bank, &args)
+        }
+        Some(Command::Prompt(args)) => {
+            let config = load_config(&global)?;
+            load_prompts(&config)?;
+            let bank = load_bank(&config)?;
+            prompt::run(&config, &bank, &args)
         }
         Some(Command::History(args)) => history::run(&load_config(&global)?, &args),
         Some(Command::Stats(args)) => {
@@ -37,6 +48,7 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         }
         Some(Command::Score(args)) => {
             let config = load_config(&global)?;
+            load_prompts(&config)?;
             let bank = load_bank(&config)?;
             score::run(&config, &bank, &args)
         }
@@ -47,16 +59,19 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         }
         Some(Command::Practice(args)) => {
             let config = load_config(&global)?;
+            load_prompts(&config)?;
             let bank = load_bank(&config)?;
             practice::run(&config, &bank, &args)
         }
         Some(Command::Resume { session }) => {
             let config = load_config(&global)?;
+            load_prompts(&config)?;
             let bank = load_bank(&config)?;
             practice::resume(&config, &bank, session.as_deref())
         }
         None => {
             let config = load_config(&global)?;
+            load_prompts(&config)?;
             let bank = load_bank(&config)?;
             practice::run(&config, &bank, &crate::cli::PracticeArgs::default())
         }
@@ -110,6 +125,14 @@ fn load_config(global: &crate::cli::GlobalArgs) -> crate::Result<Config> {
     Ok(Config::load(&global.flags)?)
 }
 
+/// Puts the user's prompt overrides in place (checked first), for commands that build prompts.
+fn load_prompts(config: &Config) -> crate::Result<()> {
+    if let Some(dir) = config.prompts_dir() {
+        crate::prompts::load_overrides(&dir)?;
+    }
+    Ok(())
+}
+
 fn load_bank(config: &Config) -> crate::Result<Bank> {
     Ok(Bank::load(&config.question_dirs())?)
 }
@@ -118,10 +141,7 @@ fn load_bank(config: &Config) -> crate::Result<Bank> {
 /// failure (1) when the file system failed, bad input (2) when the files are not sessions.
 fn unreadable_sessions(errors: &[&crate::store::StoreError], rest: &str) -> crate::Error {
     let message = format!("{} session file(s) could not be read; {rest}", errors.len());
-    if errors
-        .iter()
-        .any(|e| e.exit_code() == crate::error::FAILURE)
-    {
+    if errors.iter().any(|e| e.exit_code() == crate::exit::FAILURE) {
         crate::Error::Failed(message)
     } else {
         crate::Error::Usage(message)

@@ -9,12 +9,14 @@ use crate::bank::{Bank, Question};
 use crate::cli::PracticeArgs;
 use crate::config::Config;
 use crate::framework::Framework;
-use crate::interview::repl::{Interviewer, Repl};
+use crate::interview::Interviewer;
+use crate::interview::llm::LlmInterviewer;
+use crate::interview::repl::Repl;
 use crate::interview::scripted::Scripted;
-use crate::interview::session::Setup;
-use crate::interview::{Mode, Session};
 use crate::llm::{ClientSettings, OpenAiClient};
 use crate::scoring::Scorer;
+use crate::session::Setup;
+use crate::session::{Mode, Session};
 use crate::store::Store;
 use crate::ui::Style;
 
@@ -23,14 +25,15 @@ fn store(config: &Config) -> Store {
 }
 
 /// The interviewer and judge for a run in `mode`.
-fn cast(config: &Config, mode: Mode) -> crate::Result<(Interviewer, Scorer)> {
+fn cast(config: &Config, mode: Mode) -> crate::Result<(Box<dyn Interviewer>, Scorer)> {
     match mode {
-        Mode::Offline => Ok((Interviewer::Scripted(Scripted::default()), Scorer::Offline)),
+        Mode::Offline => Ok((Box::new(Scripted), Scorer::Offline)),
         Mode::Llm => {
             let settings = ClientSettings::from_config(config, config.model())
                 .expect("LLM mode needs an endpoint");
+            let model = Box::new(OpenAiClient::new(settings)?);
             Ok((
-                Interviewer::Llm(Box::new(OpenAiClient::new(settings)?)),
+                Box::new(LlmInterviewer { model }),
                 super::judge_scorer(config, false)?,
             ))
         }
@@ -170,7 +173,7 @@ fn interview(
     framework: &Framework,
     store: &Store,
     session: Session,
-    (interviewer, scorer): (Interviewer, Scorer),
+    (interviewer, scorer): (Box<dyn Interviewer>, Scorer),
     fresh: bool,
 ) -> crate::Result<()> {
     let style = Style::for_stdout(config.no_color(), false);

@@ -6,9 +6,9 @@ use std::path::Path;
 use crate::bank::Bank;
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::Config;
-use crate::interview::Session;
 use crate::report;
 use crate::scoring::Scorecard;
+use crate::session::Session;
 use crate::store::{Store, Want};
 
 /// Renders a report in `format`. `session` is present for interviews; `written` holds the
@@ -63,15 +63,7 @@ pub fn run(config: &Config, bank: &Bank, args: &ReportArgs) -> crate::Result<()>
     })?;
     let framework = bank.frameworks().get(question.kind);
     let date = session.finished_at.unwrap_or(session.updated_at);
-    let model = report::model::build(
-        card,
-        question,
-        framework,
-        Some(&session),
-        &session.answer(),
-        &session.id,
-        date,
-    );
+    let model = crate::finish::report_of(question, framework, &session, card, date);
     let text = render(args.format, &model, card, Some(&session), None);
     let output = args
         .output

@@ -30,7 +30,7 @@ struct ScoreLine<'a> {
 
 /// Reads one answer, refusing what cannot be an answer with a reason the user can act on.
 /// Reads are bounded by the bytes actually read: a device or a FIFO reports no size.
-fn read_answer(path: &Path) -> Result<String, String> {
+pub(super) fn read_answer(path: &Path) -> Result<String, String> {
     let read = if path == Path::new("-") {
         crate::files::read_to_limit(std::io::stdin().lock(), MAX_ANSWER_BYTES)
     } else {

@@ -1,58 +1,155 @@
-//! The LLM interviewer: prompt from `prompts/interviewer.system.jinja` (persona, stages and
-//! goals, the question's facts for consistent clarifications, steering decided by code), the
-//! conversation so far, and a streamed reply whose trailing private note is hidden from the
+//! The LLM interviewer. Its requests are built so a local model's prompt cache does the work:
+//!
+//! - the system prompt (`prompts/interviewer.system.jinja`: persona, question, stages, facts,
+//!   rules) is the same for every turn of a session;
+//! - the conversation follows as strictly alternating user and assistant messages (strict chat
+//!   templates reject anything else), stage changes marked inside the user messages;
+//! - what changes from turn to turn (stage and clock, steering, the fact that answers the
+//!   candidate's question, the point to probe) is a short section at the end of the last user
+//!   message (`prompts/interviewer.turn.jinja`), so only the latest exchange is new to the
+//!   server.
+//!
+//! The reply streams; a trailing private note after [`NOTES_MARKER`] is hidden from the
 //! candidate and kept for the judge.
 
-use chrono::{DateTime, Utc};
+use std::collections::VecDeque;
+
+use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::bank::Question;
-use crate::framework::Framework;
-use crate::interview::session::{Session, Speaker};
-use crate::interview::steer::Steer;
-use crate::llm::{ChatRequest, Message};
+use crate::interview::{Interviewer, ReplyEvent, ReplyStream, TurnContext};
+use crate::llm::{ChatModel, ChatRequest, EventStream, LlmError, Message, Role, StreamEvent};
 use crate::prompts::{self, PromptError};
+use crate::session::{Speaker, TurnKind};
 use crate::ui;
 
 /// Separates the visible reply from the private note in the model's output.
 pub const NOTES_MARKER: &str = "[[notes]]";
+/// Around the per-turn section at the end of the last user message.
+pub const CONTEXT_OPEN: &str = "[interview context]";
+pub const CONTEXT_CLOSE: &str = "[end of interview context]";
+
+/// Sampling for the interviewer: a little variety, bounded length.
+const TEMPERATURE: f32 = 0.4;
+const MAX_TOKENS: u32 = 400;
+
+/// Opens the conversation, so it starts with the candidate as strict templates require.
+const START: &str = "(The candidate joins the interview.)";
+
+pub struct LlmInterviewer {
+    pub model: Box<dyn ChatModel>,
+}
+
+impl Interviewer for LlmInterviewer {
+    fn reply<'a>(&'a self, turn: &'a TurnContext<'a>) -> ReplyStream<'a> {
+        let request = match request(turn) {
+            Ok(request) => request,
+            Err(e) => {
+                let error = LlmError::BadOutput {
+                    what: "interviewer prompt".into(),
+                    detail: e.to_string(),
+                };
+                return futures_util::stream::iter([Err(error)]).boxed();
+            }
+        };
+        let steer = turn.steer;
+        let kind = if steer.designing_early || steer.overtime.is_some() {
+            TurnKind::Nudge
+        } else if steer.asked {
+            TurnKind::Clarification
+        } else {
+            TurnKind::Reply
+        };
+        let reading = Reading {
+            upstream: self.model.stream(request),
+            filter: NotesFilter::default(),
+            pending: VecDeque::from([Ok(ReplyEvent::Line {
+                kind,
+                nudges: steer.nudges(),
+            })]),
+            done: false,
+        };
+        futures_util::stream::unfold(reading, Reading::next).boxed()
+    }
+}
+
+/// The model's stream being turned into reply events.
+struct Reading<'a> {
+    upstream: EventStream<'a>,
+    filter: NotesFilter,
+    pending: VecDeque<Result<ReplyEvent, LlmError>>,
+    done: bool,
+}
+
+impl<'a> Reading<'a> {
+    async fn next(mut self) -> Option<(Result<ReplyEvent, LlmError>, Reading<'a>)> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some((event, self));
+            }
+            if self.done {
+                return None;
+            }
+            match self.upstream.next().await {
+                Some(Ok(StreamEvent::Delta(delta))) => {
+                    let visible = self.filter.push(&delta);
+                    if !visible.is_empty() {
+                        self.pending.push_back(Ok(ReplyEvent::Text(visible)));
+                    }
+                }
+                Some(Ok(StreamEvent::Usage(_))) => {}
+                Some(Ok(StreamEvent::Done { .. })) | None => {
+                    self.done = true;
+                    let (rest, note) = std::mem::take(&mut self.filter).finish();
+                    if !rest.is_empty() {
+                        self.pending.push_back(Ok(ReplyEvent::Text(rest)));
+                    }
+                    if let Some(note) = note {
+                        self.pending.push_back(Ok(ReplyEvent::Note(note)));
+                    }
+                }
+                Some(Err(e)) => {
+                    self.done = true;
+                    self.pending.push_back(Err(e));
+                }
+            }
+        }
+    }
+}
 
 #[derive(Serialize)]
 struct StageForPrompt {
     title: String,
     goal: String,
     budget: String,
-    elapsed: String,
-    current: bool,
 }
 
-/// The request for the interviewer's next reply.
-pub fn request(
-    question: &Question,
-    framework: &Framework,
-    session: &Session,
-    steer: &Steer,
-    now: DateTime<Utc>,
-) -> Result<ChatRequest, PromptError> {
-    let stages: Vec<StageForPrompt> = framework
+/// The request for the interviewer's reply to the candidate's latest turn.
+pub fn request(turn: &TurnContext<'_>) -> Result<ChatRequest, PromptError> {
+    Ok(ChatRequest {
+        messages: messages(turn)?,
+        temperature: Some(TEMPERATURE),
+        max_tokens: Some(MAX_TOKENS),
+        ..ChatRequest::default()
+    })
+}
+
+/// The system prompt: the same for every turn of the session.
+fn system_prompt(turn: &TurnContext<'_>) -> Result<String, PromptError> {
+    let (question, session) = (turn.question, turn.session);
+    let stages: Vec<StageForPrompt> = turn
+        .framework
         .stages
         .iter()
         .zip(&session.stages)
-        .enumerate()
-        .map(|(i, (stage, clock))| StageForPrompt {
+        .map(|(stage, clock)| StageForPrompt {
             title: stage.title.clone(),
             goal: stage.goal.clone(),
             budget: ui::clock(clock.budget_secs),
-            elapsed: ui::clock(if i == session.stage_index {
-                session.stage_elapsed_secs(now)
-            } else {
-                clock.spent_ms / 1000
-            }),
-            current: i == session.stage_index,
         })
         .collect();
-    let system = prompts::render(
+    prompts::render(
         "interviewer.system.jinja",
         json!({
             "kind": question.kind.as_str(),
@@ -60,33 +157,97 @@ pub fn request(
             "question": question,
             "stages": stages,
             "facts": question.facts,
+            "marker": NOTES_MARKER,
+            "context_open": CONTEXT_OPEN,
+            "context_close": CONTEXT_CLOSE,
+        }),
+    )
+}
+
+/// The section that ends the last user message: what is true of this turn only.
+fn turn_context(turn: &TurnContext<'_>) -> Result<String, PromptError> {
+    let session = turn.session;
+    let steer = turn.steer;
+    let clock = session.stage();
+    let assessment = steer.assessment.as_ref();
+    prompts::render(
+        "interviewer.turn.jinja",
+        json!({
+            "context_open": CONTEXT_OPEN,
+            "context_close": CONTEXT_CLOSE,
+            "stage_number": session.stage_index + 1,
+            "stage_count": session.stages.len(),
+            "stage": turn.framework.stage_title(&clock.id),
+            "elapsed": ui::clock(session.stage_elapsed_secs(turn.now)),
+            "budget": ui::clock(clock.budget_secs),
+            "fact": steer.fact.as_ref().map(|f| f.answer.as_str()),
             "designing_early": steer.designing_early,
             "overtime": steer.overtime,
-            "marker": NOTES_MARKER,
+            "stage_covered": steer.stage_covered,
+            "probe": assessment.and_then(|a| a.next_ask.as_deref()),
+            "heard": assessment.and_then(|a| a.heard.as_deref()),
         }),
-    )?;
-    let mut messages = vec![Message::system(system)];
-    let mut stage = String::new();
-    for turn in &session.turns {
-        // Mark every stage change, so the model knows which stage each turn belongs to.
-        if turn.stage != stage {
-            stage.clone_from(&turn.stage);
-            let title = framework.stage_title(&stage);
-            messages.push(Message::user(format!(
-                "(The interview is now in the {title} stage.)"
-            )));
+    )
+}
+
+/// The whole conversation as chat messages: system, then user and assistant strictly in turn.
+pub fn messages(turn: &TurnContext<'_>) -> Result<Vec<Message>, PromptError> {
+    let mut messages = vec![Message::system(system_prompt(turn)?), Message::user(START)];
+    let mut stage = turn
+        .session
+        .turns
+        .first()
+        .map(|t| t.stage.clone())
+        .unwrap_or_default();
+    for t in &turn.session.turns {
+        let mut text = scrub(&t.text);
+        // Every stage change is marked in the next thing the candidate says.
+        if t.stage != stage && t.speaker == Speaker::Candidate {
+            stage.clone_from(&t.stage);
+            let title = turn.framework.stage_title(&stage);
+            text = format!("(We are now in the {title} stage.)\n{text}");
         }
-        messages.push(match turn.speaker {
-            Speaker::Candidate => Message::user(turn.text.clone()),
-            Speaker::Interviewer => Message::assistant(turn.text.clone()),
-        });
+        let role = match t.speaker {
+            Speaker::Candidate => Role::User,
+            Speaker::Interviewer => Role::Assistant,
+        };
+        push_merged(&mut messages, role, text);
     }
-    Ok(ChatRequest {
-        messages,
-        temperature: Some(0.4),
-        max_tokens: Some(400),
-        ..ChatRequest::default()
-    })
+    let context = turn_context(turn)?;
+    match messages.last_mut() {
+        Some(last) if last.role == Role::User => {
+            last.content.push_str("\n\n");
+            last.content.push_str(&context);
+        }
+        _ => messages.push(Message::user(context)),
+    }
+    Ok(messages)
+}
+
+/// Appends a message, joining it to the last one when both have the same role.
+fn push_merged(messages: &mut Vec<Message>, role: Role, text: String) {
+    match messages.last_mut() {
+        Some(last) if last.role == role => {
+            last.content.push_str("\n\n");
+            last.content.push_str(&text);
+        }
+        _ => messages.push(Message {
+            role,
+            content: text,
+        }),
+    }
+}
+
+/// A candidate cannot forge the software's context section: its markers are removed from
+/// what anyone typed.
+fn scrub(text: &str) -> String {
+    let mut out = text.to_owned();
+    for marker in [CONTEXT_OPEN, CONTEXT_CLOSE] {
+        while let Some(at) = out.to_ascii_lowercase().find(marker) {
+            out.replace_range(at..at + marker.len(), "");
+        }
+    }
+    out
 }
 
 /// Splits a streamed reply into what the candidate sees and the private note after

@@ -1,35 +1,27 @@
-//! The interview loop: read a turn (or a command), save it, let the interviewer reply, save
-//! again. Every submitted turn is on disk before anything else happens, so a crash or kill
-//! loses nothing the candidate typed.
+//! The terminal side of an interview: read a turn (or a command), save it, show the
+//! interviewer's reply as it arrives, save again. Every submitted turn is on disk before
+//! anything else happens, so a crash or kill loses nothing the candidate typed. What the
+//! interviewer says is decided in `interview::{scripted, llm, steer}`; finishing is
+//! `crate::finish`.
 
 use std::io::Write;
 use std::time::Duration;
 
 use chrono::Utc;
-use futures_util::StreamExt;
 use rustyline::error::ReadlineError;
 
 use crate::bank::Question;
 use crate::framework::Framework;
 use crate::interview::commands::{self, COMMANDS, Command};
-use crate::interview::llm::{self as llm_interviewer, NotesFilter};
-use crate::interview::scripted::Scripted;
-use crate::interview::session::{Session, Speaker, TurnKind};
+use crate::interview::reply::{self, Shown};
 use crate::interview::steer::Steer;
-use crate::interview::{Line, classify};
+use crate::interview::{Interviewer, Line, TurnContext, classify};
 use crate::llm::LlmError;
-use crate::llm::{ChatModel, StreamEvent};
 use crate::report;
-use crate::scoring::judge::JudgeInput;
 use crate::scoring::{Scorer, text::Normaliser};
+use crate::session::{Session, Speaker, TurnKind};
 use crate::store::Store;
 use crate::ui::{self, Style};
-
-/// Who plays the interviewer.
-pub enum Interviewer {
-    Scripted(Scripted),
-    Llm(Box<dyn ChatModel>),
-}
 
 /// How the interview ended.
 #[derive(Debug)]
@@ -59,7 +51,7 @@ pub struct Repl<'a> {
     pub framework: &'a Framework,
     pub store: &'a Store,
     pub session: Session,
-    pub interviewer: Interviewer,
+    pub interviewer: Box<dyn Interviewer>,
     pub scorer: Scorer,
     pub style: Style,
     runtime: tokio::runtime::Runtime,
@@ -67,9 +59,8 @@ pub struct Repl<'a> {
     normaliser: Normaliser,
 }
 
-/// An interviewer's turn is a few sentences; a reply past this is a runaway model (or server),
-/// stopped with a notice rather than printed and saved whole.
-pub const MAX_REPLY_CHARS: usize = 16_000;
+/// Where an interviewer's words start on the screen, after "Interviewer › ".
+const LABEL_WIDTH: usize = 14;
 
 impl<'a> Repl<'a> {
     pub fn new(
@@ -77,7 +68,7 @@ impl<'a> Repl<'a> {
         framework: &'a Framework,
         store: &'a Store,
         session: Session,
-        interviewer: Interviewer,
+        interviewer: Box<dyn Interviewer>,
         scorer: Scorer,
         style: Style,
     ) -> crate::Result<Repl<'a>> {
@@ -136,7 +127,7 @@ impl<'a> Repl<'a> {
 
     fn say(&self, text: &str) {
         let label = self.style.cyan("Interviewer ›");
-        let body = ui::wrap(text, ui::text_width().saturating_sub(14), "");
+        let body = ui::wrap(text, ui::text_width().saturating_sub(LABEL_WIDTH), "");
         let mut lines = body.lines();
         let first = lines.next().unwrap_or_default();
         let mut s = format!("{label} {first}");
@@ -362,111 +353,73 @@ impl<'a> Repl<'a> {
 
     fn candidate_turn(&mut self, text: String) -> crate::Result<()> {
         let now = Utc::now();
-        let asked = classify::is_question(&text);
-        let kind = if asked {
+        let kind = if classify::is_question(&text) {
             TurnKind::Question
         } else {
             TurnKind::Answer
         };
-        self.session
-            .push(Speaker::Candidate, kind, text.clone(), now);
+        self.session.push(Speaker::Candidate, kind, text, now);
         // Durable before the interviewer says anything.
         self.save()?;
         let steer = Steer::for_turn(
             &self.session,
             self.question,
             self.framework,
-            &text,
-            asked,
             now,
             &self.normaliser,
         );
-        match &self.interviewer {
-            Interviewer::Scripted(scripted) => {
-                let lines = scripted.respond(
-                    self.question,
-                    self.framework,
-                    &self.session,
-                    &text,
-                    asked,
-                    &steer,
-                );
-                for line in lines {
-                    self.interviewer_says(line);
-                }
-            }
-            Interviewer::Llm(_) => self.llm_reply(&steer)?,
-        }
+        let taken = self.take_reply(&steer);
+        reply::record(&mut self.session, &taken, Utc::now());
         self.save()
     }
 
-    /// Streams the LLM interviewer's reply; Ctrl-C cuts it off and keeps what arrived.
-    fn llm_reply(&mut self, steer: &Steer) -> crate::Result<()> {
-        let Interviewer::Llm(model) = &self.interviewer else {
-            return Ok(());
-        };
-        let request = llm_interviewer::request(
-            self.question,
-            self.framework,
-            &self.session,
+    /// Shows the interviewer's reply as it arrives; Ctrl-C cuts it off and keeps what arrived.
+    fn take_reply(&self, steer: &Steer) -> reply::Reply {
+        let turn = TurnContext {
+            question: self.question,
+            framework: self.framework,
+            session: &self.session,
             steer,
-            Utc::now(),
-        )?;
+            now: Utc::now(),
+        };
         let label = self.style.cyan("Interviewer ›");
-        print!("{label} ");
-        let _ = std::io::stdout().flush();
+        let width = ui::text_width();
+        let indent = " ".repeat(LABEL_WIDTH);
+        let mut wrap = ui::StreamWrap::new(width, &indent, LABEL_WIDTH);
+        let mut started = false;
         let mut interrupts = self.interrupts.clone();
         interrupts.borrow_and_update();
-        let (shown, note, interrupted, error) = self.runtime.block_on(async {
-            let mut stream = model.stream(request);
-            let mut filter = NotesFilter::default();
-            let mut shown = String::new();
-            let mut interrupted = false;
-            let mut error = None;
-            loop {
-                tokio::select! {
-                    biased;
-                    _ = interrupts.changed() => {
-                        interrupted = true;
-                        break;
+        let cancel = async move {
+            let _ = interrupts.changed().await;
+        };
+        let taken = self.runtime.block_on(reply::take(
+            self.interviewer.reply(&turn),
+            cancel,
+            |shown| {
+                let mut out = std::io::stdout().lock();
+                match shown {
+                    Shown::LineStart => {
+                        if started {
+                            let _ = writeln!(out, "{}", wrap.finish());
+                        }
+                        started = true;
+                        wrap = ui::StreamWrap::new(width, &indent, LABEL_WIDTH);
+                        let _ = write!(out, "{label} ");
                     }
-                    event = stream.next() => match event {
-                        Some(Ok(StreamEvent::Delta(delta))) => {
-                            let visible = filter.push(&delta);
-                            let room = MAX_REPLY_CHARS.saturating_sub(shown.chars().count());
-                            let visible: String = visible.chars().take(room).collect();
-                            print!("{}", ui::clean(&visible));
-                            let _ = std::io::stdout().flush();
-                            shown.push_str(&visible);
-                            if shown.chars().count() >= MAX_REPLY_CHARS {
-                                error = Some(LlmError::Incomplete(format!(
-                                    "it passed {MAX_REPLY_CHARS} characters, so rehearse stopped reading it"
-                                )));
-                                break;
-                            }
-                        }
-                        Some(Ok(StreamEvent::Done { .. })) | None => break,
-                        Some(Ok(StreamEvent::Usage(_))) => {}
-                        Some(Err(e)) => {
-                            error = Some(e);
-                            break;
-                        }
+                    Shown::Text(text) => {
+                        let _ = write!(out, "{}", wrap.push(&ui::clean(text)));
                     }
                 }
-            }
-            drop(stream);
-            let (rest, note) = filter.finish();
-            if !interrupted && error.is_none() {
-                print!("{}", ui::clean(&rest));
-                shown.push_str(&rest);
-            }
-            (shown, note, interrupted, error)
-        });
-        println!();
-        if interrupted {
+                let _ = out.flush();
+            },
+        ));
+        if started {
+            println!("{}", wrap.finish());
+        }
+        if taken.interrupted {
             self.out(&self.style.dim("[interrupted]"));
         }
-        if let Some(e) = &error {
+        if let Some(e) = &taken.error {
             let what = match e {
                 // The reply had started (or failed before a word): either way it is cut off.
                 LlmError::Incomplete(_) | LlmError::InStream { .. } | LlmError::Transport(_) => {
@@ -482,25 +435,7 @@ impl<'a> Repl<'a> {
             };
             eprintln!("{}", self.style.red(&what));
         }
-        let text = shown.trim().to_owned();
-        if !text.is_empty() {
-            let kind = if steer.designing_early || steer.overtime.is_some() {
-                TurnKind::Nudge
-            } else {
-                TurnKind::Reply
-            };
-            self.session
-                .push(Speaker::Interviewer, kind, text, Utc::now());
-            if let Some(last) = self.session.turns.last_mut() {
-                last.interrupted = interrupted || error.is_some();
-                last.nudges = steer.nudges();
-            }
-        }
-        if let Some(note) = note {
-            let stage = self.session.stage().id.clone();
-            self.session.notes.push(format!("[{stage}] {note}"));
-        }
-        Ok(())
+        taken
     }
 
     fn command(&mut self, command: Command) -> crate::Result<Flow> {
@@ -658,11 +593,9 @@ impl<'a> Repl<'a> {
         Ok(Exit::Saved)
     }
 
-    /// Scores the interview, stores the scorecard, writes the Markdown report.
+    /// Finishes the interview ([`crate::finish`]) behind a spinner; Ctrl-C or a failing judge
+    /// leaves it going on.
     fn finish(&mut self, offline: bool) -> crate::Result<Flow> {
-        let now = Utc::now();
-        self.session.tick(now);
-        self.save()?;
         let offline_scorer = Scorer::Offline;
         let scorer = if offline {
             &offline_scorer
@@ -676,31 +609,24 @@ impl<'a> Repl<'a> {
         );
         spinner.set_message(format!("Scoring with the {}…", scorer.describe()));
         spinner.enable_steady_tick(Duration::from_millis(100));
-        let answer = self.session.answer();
-        let input = JudgeInput {
-            question: self.question,
-            framework: self.framework,
-            answer: &answer,
-            transcript: self.session.transcript(),
-            notes: self.session.notes.clone(),
-            seniority: self.session.seniority,
-        };
         let mut interrupts = self.interrupts.clone();
         interrupts.borrow_and_update();
+        let (question, framework, store) = (self.question, self.framework, self.store);
+        let session = &mut self.session;
         let result = self.runtime.block_on(async {
             tokio::select! {
                 biased;
                 _ = interrupts.changed() => None,
-                scored = scorer.score(&input) => Some(scored),
+                finished = crate::finish::finish(question, framework, store, session, scorer, Utc::now()) => Some(finished),
             }
         });
         spinner.finish_and_clear();
-        let scored = match result {
+        let finished = match result {
             None => {
                 self.out("Scoring cancelled; the interview goes on.");
                 return Ok(Flow::Continue);
             }
-            Some(Err(e)) => {
+            Some(Err(crate::Error::Llm(e))) => {
                 eprintln!(
                     "{}",
                     self.style.red(&format!(
@@ -710,26 +636,10 @@ impl<'a> Repl<'a> {
                 );
                 return Ok(Flow::Continue);
             }
-            Some(Ok(scored)) => scored,
+            Some(Err(e)) => return Err(e),
+            Some(Ok(finished)) => finished,
         };
-        let mut card = scored.card;
-        card.signals = Some(self.session.signals());
-        self.session.scorecard = Some(card.clone());
-        self.session.finished_at = Some(now);
-        self.save()?;
-
-        let report = report::model::build(
-            &card,
-            self.question,
-            self.framework,
-            Some(&self.session),
-            &answer,
-            &self.session.id,
-            now,
-        );
-        let path = self.store.report_path(&self.session.id, "md");
-        crate::files::replace_atomically(&path, report::markdown::render(&report).as_bytes())?;
-
+        let card = &finished.card;
         self.out("");
         self.out(&format!(
             "{} {:.1} / 100 — {} (scored by the {})",
@@ -738,11 +648,11 @@ impl<'a> Repl<'a> {
             card.band.label(),
             card.scorer.describe()
         ));
-        self.out(report::text::stage_lines(&card, self.framework).trim_end());
+        self.out(report::text::stage_lines(card, self.framework).trim_end());
         if let Some(caveat) = card.caveat() {
             self.out(&self.style.dim(&ui::wrap(caveat, ui::text_width(), "")));
         }
-        self.out(&format!("Report: {}", path.display()));
+        self.out(&format!("Report: {}", finished.report.display()));
         self.out(&self.style.dim(&format!(
             "As a web page: rehearse report {} --format html",
             self.session.id

@@ -1,42 +1,67 @@
-//! When the interviewer should steer, decided by code so both interviewers steer alike:
-//! a candidate designing during requirements, and a stage running over its budget.
+//! What the interviewer should address in its next reply, decided by code so both interviewers
+//! steer alike: a candidate designing during requirements, a stage running over its budget,
+//! the fact that answers a clarifying question, and the point of the stage to probe next.
 
 use chrono::{DateTime, Utc};
 
-use crate::bank::Question;
+use crate::bank::{Fact, Question};
 use crate::framework::{Framework, Kind};
-use crate::interview::Session;
 use crate::interview::classify;
-use crate::interview::session::Nudge;
+use crate::interview::probe::{self, Assessment};
 use crate::scoring::text::Normaliser;
+use crate::session::{Nudge, Session, Speaker, TurnKind};
 use crate::ui;
 
 /// What the interviewer should address in its next reply, besides the candidate's words.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Steer {
+    /// The candidate's turn asks the interviewer something.
+    pub asked: bool,
     /// The candidate is picking components before the requirements are clear.
     pub designing_early: bool,
     /// The stage is over budget: "06:10 of 05:00 for Requirements".
     pub overtime: Option<String>,
+    /// The question's fact a clarifying question asks about (by the facts' keywords): the
+    /// answer to give, so every candidate hears the same.
+    pub fact: Option<Fact>,
+    /// The stage after this turn (statements only): what to probe, whether it is covered.
+    pub assessment: Option<Assessment>,
+    /// The stage is covered and the candidate has not yet been told: suggest `/next`.
+    pub stage_covered: bool,
 }
 
 impl Steer {
-    /// Decides what to steer on for a candidate turn. Each nudge is given once: the turns that
-    /// carried one say so, so a reply that never reached the candidate leaves it still owed.
+    /// Decides what to steer on for the candidate's latest turn (already recorded in
+    /// `session`). Each nudge is given once: the turns that carried one say so, so a reply
+    /// that never reached the candidate leaves it still owed.
     pub fn for_turn(
         session: &Session,
         question: &Question,
         framework: &Framework,
-        text: &str,
-        is_question: bool,
         now: DateTime<Utc>,
         normaliser: &Normaliser,
     ) -> Steer {
-        let mut steer = Steer::default();
+        let text = session
+            .turns
+            .last()
+            .filter(|t| t.speaker == Speaker::Candidate)
+            .map_or("", |t| t.text.as_str());
+        let asked = session
+            .turns
+            .last()
+            .is_some_and(|t| t.kind == TurnKind::Question);
+        let mut steer = Steer {
+            asked,
+            fact: asked
+                .then(|| classify::match_fact(question, text, normaliser).cloned())
+                .flatten(),
+            ..Steer::default()
+        };
+        let stage = session.stage().id.clone();
         if question.kind == Kind::Design
-            && session.stage().id == "requirements"
+            && stage == "requirements"
             && !session.was_nudged(Nudge::DesigningEarly, None)
-            && !is_question
+            && !asked
             && classify::designs_too_early(text, normaliser)
         {
             steer.designing_early = true;
@@ -51,10 +76,16 @@ impl Steer {
                 ui::clock(clock.budget_secs)
             ));
         }
+        if !asked {
+            let assessment = probe::assess(question, framework, session);
+            steer.stage_covered =
+                assessment.stage_covered && !session.was_nudged(Nudge::StageCovered, Some(&stage));
+            steer.assessment = Some(assessment);
+        }
         steer
     }
 
-    /// The nudges this steer gives, to record on the turn that gives them.
+    /// The nudges a reply following this steer gives, to record on its turn.
     pub fn nudges(&self) -> Vec<Nudge> {
         let mut nudges = Vec::new();
         if self.designing_early {
@@ -62,6 +93,9 @@ impl Steer {
         }
         if self.overtime.is_some() {
             nudges.push(Nudge::Overtime);
+        }
+        if self.stage_covered {
+            nudges.push(Nudge::StageCovered);
         }
         nudges
     }

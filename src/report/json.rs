@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use crate::interview::Session;
 use crate::report::model::{Communication, Report};
 use crate::scoring::Scorecard;
+use crate::session::Session;
 
 pub const SCHEMA_VERSION: u32 = 1;
 

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::bank::Question;
 use crate::framework::Framework;
-use crate::interview::session::Session;
 use crate::scoring::{Answer, Band, Scorecard, ScorerInfo, ScorerKind, Verdict, offline};
+use crate::session::Session;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StageRow {

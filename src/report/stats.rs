@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::bank::{Bank, Level, Question};
-use crate::interview::Session;
 use crate::scoring::scorecard::round1;
+use crate::session::Session;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct GroupStat {

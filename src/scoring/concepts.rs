@@ -13,7 +13,8 @@
 //! match, except that "no X" about a problem is a claim of avoiding it ("no single point of
 //! failure"), and a rejected alternative with a reason counts for a trade-off.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use crate::bank::RubricItem;
 use crate::scoring::lexicon::Lexicon;
@@ -88,12 +89,19 @@ pub struct Facet {
 #[derive(Debug, Clone)]
 pub struct CompiledItem<'q> {
     pub item: &'q RubricItem,
-    pub facets: Vec<Facet>,
+    pub facets: Arc<Vec<Facet>>,
     /// Estimation items accept the candidate's own numbers where their arithmetic holds.
     pub estimation: bool,
     /// Trade-off items credit a rejected alternative when the candidate says why.
     pub tradeoff: bool,
 }
+
+/// Compiled facets, by the lexicon they were read with and the item's concept list: an
+/// interview grades the same rubric after every turn, and compiling is most of the work.
+type FacetCache = HashMap<(usize, Vec<String>), Arc<Vec<Facet>>>;
+static COMPILED: LazyLock<Mutex<FacetCache>> = LazyLock::new(Mutex::default);
+/// A bound on [`COMPILED`]: far more items than the bank has.
+const MAX_CACHED_ITEMS: usize = 4_096;
 
 pub fn compile<'q>(
     items: &[&'q RubricItem],
@@ -104,20 +112,35 @@ pub fn compile<'q>(
         .iter()
         .map(|item| CompiledItem {
             item,
-            facets: item
-                .facets()
-                .map(|alternatives| Facet {
-                    phrases: alternatives
-                        .into_iter()
-                        .filter_map(|alt| phrase(alt, normaliser, lexicon))
-                        .collect(),
-                })
-                .filter(|f| !f.phrases.is_empty())
-                .collect(),
+            facets: facets(item, normaliser, lexicon),
             estimation: item.stage == "estimation",
             tradeoff: item.stage == "tradeoffs",
         })
         .collect()
+}
+
+fn facets(item: &RubricItem, normaliser: &Normaliser, lexicon: &Lexicon) -> Arc<Vec<Facet>> {
+    let key = (std::ptr::from_ref(lexicon) as usize, item.concepts.clone());
+    let mut cache = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(facets) = cache.get(&key) {
+        return Arc::clone(facets);
+    }
+    let facets: Arc<Vec<Facet>> = Arc::new(
+        item.facets()
+            .map(|alternatives| Facet {
+                phrases: alternatives
+                    .into_iter()
+                    .filter_map(|alt| phrase(alt, normaliser, lexicon))
+                    .collect(),
+            })
+            .filter(|f| !f.phrases.is_empty())
+            .collect(),
+    );
+    if cache.len() >= MAX_CACHED_ITEMS {
+        cache.clear();
+    }
+    cache.insert(key, Arc::clone(&facets));
+    facets
 }
 
 fn is_numeric(stem: &str) -> bool {

@@ -340,6 +340,29 @@ pub fn messages(input: &JudgeInput<'_>) -> Result<Vec<Message>, prompts::PromptE
     Ok(vec![Message::system(system), Message::user(user)])
 }
 
+/// The name the judge's reply schema goes by in `response_format`.
+pub const SCHEMA_NAME: &str = "rubric_verdicts";
+
+/// The judge's request before a structured-output level is chosen: its messages, greedy
+/// sampling with a fixed seed, and a reply budget sized to the rubric.
+pub fn request(input: &JudgeInput<'_>) -> Result<ChatRequest, prompts::PromptError> {
+    let items = expected_items(input.question, input.seniority).len();
+    Ok(ChatRequest {
+        messages: messages(input)?,
+        temperature: Some(TEMPERATURE),
+        seed: Some(SEED),
+        max_tokens: Some(max_tokens(items)),
+        ..ChatRequest::default()
+    })
+}
+
+/// The JSON Schema of the judge's reply for `input`'s rubric.
+pub fn reply_schema(input: &JudgeInput<'_>) -> Value {
+    let expected = expected_items(input.question, input.seniority);
+    let ids: Vec<&str> = expected.iter().map(|i| i.id.as_str()).collect();
+    schema(&ids)
+}
+
 /// Scores with the LLM judge. `endpoint` keys the remembered structured-output level.
 pub async fn score(
     model: &dyn ChatModel,
@@ -348,26 +371,15 @@ pub async fn score(
 ) -> Result<Scorecard, LlmError> {
     let expected = expected_items(input.question, input.seniority);
     let ids: Vec<&str> = expected.iter().map(|i| i.id.as_str()).collect();
-    let messages = messages(input).map_err(|e| LlmError::BadOutput {
+    let request = request(input).map_err(|e| LlmError::BadOutput {
         what: "prompt".into(),
         detail: e.to_string(),
     })?;
-    let request = ChatRequest {
-        messages,
-        temperature: Some(TEMPERATURE),
-        seed: Some(SEED),
-        max_tokens: Some(max_tokens(ids.len())),
-        ..ChatRequest::default()
-    };
-    let (reply, _level) = structured::complete_json(
-        model,
-        endpoint,
-        request,
-        "rubric_verdicts",
-        &schema(&ids),
-        |v| parse_reply(v, &ids),
-    )
-    .await?;
+    let (reply, _level) =
+        structured::complete_json(model, endpoint, request, SCHEMA_NAME, &schema(&ids), |v| {
+            parse_reply(v, &ids)
+        })
+        .await?;
     Ok(assemble(input, reply, ScorerInfo::llm(model.model_name())))
 }
 

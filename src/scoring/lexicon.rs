@@ -121,7 +121,8 @@ impl Lexicon {
     }
 
     /// `tokens` with every phrasing of a group read as the group's first term. Each rewritten
-    /// token keeps the clause boundary of the first word it replaces.
+    /// phrase keeps the clause boundary of the first word it replaces, and its first token the
+    /// words it replaces as written.
     pub fn canonical(&self, tokens: Vec<Token>) -> Vec<Token> {
         if self.rewrites.is_empty() {
             return tokens;
@@ -140,9 +141,17 @@ impl Lexicon {
                     // The words of a phrase sit in one clause ("DB, cache" is not "dbc").
                     && tokens[i + 1..end].iter().all(|t| !t.clause_start)
                 {
+                    // The first token carries the words as written ("QPS"), the rest none, so
+                    // the candidate's own spelling survives the rewrite.
+                    let written: Vec<&str> =
+                        tokens[i..end].iter().map(|t| t.raw.as_str()).collect();
                     for (k, stem) in to.iter().enumerate() {
                         out.push(Token {
-                            raw: stem.clone(),
+                            raw: if k == 0 {
+                                written.join(" ")
+                            } else {
+                                String::new()
+                            },
                             stem: stem.clone(),
                             clause_start: k == 0 && tokens[i].clause_start,
                         });

@@ -42,6 +42,9 @@ pub struct ItemTrace {
     pub verdict: Verdict,
     /// Per facet: (its phrasings, best score, the unit that showed it best).
     pub facets: Vec<(String, f64, Option<String>)>,
+    /// The candidate's own words that showed the item best ("a Redis cache"), with how much
+    /// they showed: what an interviewer can say it heard without naming the rubric.
+    pub heard: Option<(String, f64)>,
 }
 
 /// The scorer's reasoning for every item, for `examples/explain.rs` and for tuning rubric
@@ -256,6 +259,8 @@ fn judge_item(
     let mut facet_units: Vec<Option<&Unit>> = vec![None; item.facets.len()];
     // (contribution, unit) of the unit that shows this item best.
     let mut best: Option<(f64, &Unit)> = None;
+    // The best single match in the candidate's own words (not a label's).
+    let mut best_hit: Option<(f64, &Unit, &Hit)> = None;
     for (unit, per_item) in evidence.units.iter().zip(hits) {
         if !unit.usable() {
             continue;
@@ -276,6 +281,9 @@ fn judge_item(
             };
             let score = weight * factor;
             contribution += score;
+            if hit.start >= unit.own && best_hit.is_none_or(|(b, ..)| score > b) {
+                best_hit = Some((score, unit, hit));
+            }
             if score > facet_scores[hit.facet] {
                 facet_scores[hit.facet] = score;
                 facet_units[hit.facet] = Some(unit);
@@ -300,7 +308,17 @@ fn judge_item(
         Verdict::Missing
     };
     let shown = (verdict != Verdict::Missing).then_some(best).flatten();
+    let heard = best_hit.map(|(score, unit, hit)| {
+        let words = unit.tokens[hit.start..hit.end]
+            .iter()
+            .map(|t| t.raw.as_str())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        (words, score)
+    });
     let trace = ItemTrace {
+        heard,
         id: item.item.id.clone(),
         coverage,
         verdict,
