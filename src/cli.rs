@@ -105,6 +105,8 @@ pub enum Command {
     Resume {
         /// Session id (or a unique prefix); `rehearse history` lists them.
         session: Option<String>,
+        #[command(flatten)]
+        speech: SpeechArgs,
     },
     /// List the question bank, or show one question.
     Questions(QuestionsArgs),
@@ -112,6 +114,8 @@ pub enum Command {
     Config(ConfigArgs),
     /// Score written answers (files, or - for stdin) against a question's rubric.
     Score(ScoreArgs),
+    /// Transcribe recorded answers and measure their delivery (pace, fillers, pauses).
+    Transcribe(TranscribeArgs),
     /// Write the report of a finished interview as Markdown, HTML or JSON.
     Report(ReportArgs),
     /// List past interviews with their scores.
@@ -172,6 +176,25 @@ pub struct PracticeArgs {
     /// Seniority you interview at; rubric points above it are not expected of you.
     #[arg(long, value_parser = parse_seniority, value_name = "junior|mid|senior|staff")]
     pub seniority: Option<Seniority>,
+
+    #[command(flatten)]
+    pub speech: SpeechArgs,
+}
+
+/// Practising aloud: `practice` and `resume` take these.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SpeechArgs {
+    /// Answer aloud: an empty Enter records a turn (needs a transcription endpoint).
+    #[arg(long)]
+    pub voice: bool,
+
+    /// Do not keep the recordings of spoken turns next to the session.
+    #[arg(long)]
+    pub no_keep_audio: bool,
+
+    /// Read the interviewer's lines aloud (espeak-ng, say, REHEARSE_SPEAKER or REHEARSE_TTS_MODEL).
+    #[arg(long)]
+    pub speak: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -241,6 +264,11 @@ pub struct ScoreArgs {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
 
+    /// The files are recorded answers: transcribe them first (WAV, FLAC, MP3, Ogg Vorbis); the
+    /// scorecard gets their delivery.
+    #[arg(long)]
+    pub audio: bool,
+
     /// Also write one report per answer into this directory.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
@@ -287,6 +315,23 @@ pub struct ReportArgs {
     /// Where to write it (`-` for stdout); default: next to the session.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TranscribeFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TranscribeArgs {
+    /// Output format: the transcript and a delivery line, or one JSON object per file.
+    #[arg(long, value_enum, default_value_t = TranscribeFormat::Text)]
+    pub format: TranscribeFormat,
+
+    /// Recordings: WAV, FLAC, MP3 or Ogg Vorbis, up to 10 minutes each; `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

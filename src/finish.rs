@@ -61,6 +61,7 @@ pub async fn finish(
         .await?;
     let mut card = scored.card;
     card.signals = Some(session.signals());
+    card.delivery = session.delivery();
     session.scorecard = Some(card.clone());
     session.finished_at = Some(now);
     store.save(session)?;

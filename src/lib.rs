@@ -23,6 +23,7 @@ pub mod report;
 pub mod scoring;
 pub mod session;
 pub mod settings;
+pub mod speech;
 pub mod store;
 pub mod strings;
 pub mod tomlread;

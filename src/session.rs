@@ -68,8 +68,8 @@ pub enum TurnKind {
     Reply,
 }
 
-/// How a turn reached us. Typed today; spoken turns (transcribed through the endpoint) will
-/// carry their audio metadata here, so pace and filler-word metrics can be computed later.
+/// How a turn reached us: typed, or spoken and transcribed (with its delivery metrics and,
+/// when kept, the recording in the session's audio folder).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum TurnSource {
@@ -80,6 +80,12 @@ pub enum TurnSource {
         duration_ms: u64,
         /// The model that transcribed it.
         transcriber: String,
+        /// Pace, fillers and pauses of this turn.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delivery: Option<crate::speech::delivery::Delivery>,
+        /// The recording's file name in `<id>.audio/`, when it was kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
     },
 }
 
@@ -353,6 +359,36 @@ impl Session {
                 .map(|s| (s.id.clone(), s.spent_ms / 1000))
                 .collect(),
         }
+    }
+
+    /// Records a candidate turn with where it came from: typed, or spoken (its transcript as
+    /// submitted, and how it was delivered).
+    pub fn push_candidate(
+        &mut self,
+        kind: TurnKind,
+        text: String,
+        source: TurnSource,
+        at: DateTime<Utc>,
+    ) {
+        self.push(Speaker::Candidate, kind, text, at);
+        if let Some(turn) = self.turns.last_mut() {
+            turn.source = source;
+        }
+    }
+
+    /// The delivery of all spoken turns, as one: `None` when nothing was spoken.
+    pub fn delivery(&self) -> Option<crate::speech::delivery::Delivery> {
+        let parts: Vec<crate::speech::delivery::Delivery> = self
+            .turns
+            .iter()
+            .filter_map(|t| match &t.source {
+                TurnSource::Audio {
+                    delivery: Some(d), ..
+                } => Some(d.clone()),
+                _ => None,
+            })
+            .collect();
+        crate::speech::delivery::Delivery::combine(&parts)
     }
 
     /// One line for lists: id, question, state.

@@ -274,6 +274,83 @@ pub static NO_COLOR: Def = Def {
     help: "Any value turns colour off",
 };
 
+pub static STT_BASE_URL: Def = Def {
+    name: "stt_base_url",
+    flag: Some("stt-base-url"),
+    value_name: "URL",
+    env: &["REHEARSE_STT_BASE_URL"],
+    in_file: true,
+    ty: Ty::Url,
+    fallback: Fallback::SameAs("base_url"),
+    help: "OpenAI-compatible base URL for speech-to-text; defaults to the base URL (works offline too)",
+};
+
+pub static STT_MODEL: Def = Def {
+    name: "stt_model",
+    flag: Some("stt-model"),
+    value_name: "NAME",
+    env: &["REHEARSE_STT_MODEL"],
+    in_file: true,
+    ty: Ty::Text,
+    fallback: Fallback::Value("whisper-1"),
+    help: "Transcription model for spoken answers",
+};
+
+pub static STT_API_KEY: Def = Def {
+    name: "stt_api_key",
+    flag: None,
+    value_name: "KEY",
+    env: &["REHEARSE_STT_API_KEY"],
+    in_file: true,
+    ty: Ty::Secret,
+    fallback: Fallback::SameAs("api_key"),
+    help: "API key for the transcription endpoint; defaults to the API key",
+};
+
+pub static STT_LANGUAGE: Def = Def {
+    name: "stt_language",
+    flag: None,
+    value_name: "LANG",
+    env: &["REHEARSE_STT_LANGUAGE"],
+    in_file: true,
+    ty: Ty::Text,
+    fallback: Fallback::Value("en"),
+    help: "Language of spoken answers (ISO 639-1), passed to the transcriber",
+};
+
+pub static RECORDER: Def = Def {
+    name: "recorder",
+    flag: None,
+    value_name: "COMMAND",
+    env: &["REHEARSE_RECORDER"],
+    in_file: true,
+    ty: Ty::Command,
+    fallback: Fallback::None,
+    help: "Command that records 16 kHz mono WAV to {out} until interrupted; default: arecord, rec, parecord, pw-record or ffmpeg",
+};
+
+pub static SPEAKER: Def = Def {
+    name: "speaker",
+    flag: None,
+    value_name: "COMMAND",
+    env: &["REHEARSE_SPEAKER"],
+    in_file: true,
+    ty: Ty::Command,
+    fallback: Fallback::None,
+    help: "Command that speaks the text on its stdin (--speak); default: espeak-ng or say",
+};
+
+pub static TTS_MODEL: Def = Def {
+    name: "tts_model",
+    flag: None,
+    value_name: "NAME",
+    env: &["REHEARSE_TTS_MODEL"],
+    in_file: true,
+    ty: Ty::Text,
+    fallback: Fallback::None,
+    help: "Speech model at the endpoint's /audio/speech for --speak, instead of the speaker command",
+};
+
 /// Every setting, in the order `rehearse config` lists them.
 pub static ALL: &[&Def] = &[
     &BASE_URL,
@@ -287,6 +364,13 @@ pub static ALL: &[&Def] = &[
     &HOME,
     &QUESTIONS,
     &OFFLINE,
+    &STT_BASE_URL,
+    &STT_MODEL,
+    &STT_API_KEY,
+    &STT_LANGUAGE,
+    &RECORDER,
+    &SPEAKER,
+    &TTS_MODEL,
     &CONFIG,
     &NO_COLOR,
 ];

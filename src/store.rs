@@ -129,6 +129,28 @@ impl Store {
             .join(format!("{id}{REPORT_SUFFIX}{extension}"))
     }
 
+    /// Where the recordings of a session's spoken turns live: `<id>.audio/` next to it.
+    pub fn audio_dir(&self, id: &str) -> PathBuf {
+        self.sessions_dir().join(format!("{id}.audio"))
+    }
+
+    /// Keeps a spoken turn's recording (mode 0600) as `turn-NNN.wav`; returns the file name.
+    pub fn keep_audio(&self, id: &str, turn: usize, wav: &[u8]) -> Result<String, StoreError> {
+        let dir = self.audio_dir(id);
+        let write_error = |path: &Path, e: crate::files::WriteError| StoreError::Write {
+            path: path.to_path_buf(),
+            source: match e {
+                crate::files::WriteError::Io { source, .. } => source,
+                other => std::io::Error::other(other.to_string()),
+            },
+        };
+        crate::files::ensure_dir(&dir).map_err(|e| write_error(&dir, e))?;
+        let name = format!("turn-{turn:03}.wav");
+        let path = dir.join(&name);
+        crate::files::replace_private(&path, wav).map_err(|e| write_error(&path, e))?;
+        Ok(name)
+    }
+
     fn locks_dir(&self) -> PathBuf {
         self.home.join("locks")
     }

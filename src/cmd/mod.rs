@@ -11,6 +11,7 @@ mod questions;
 pub mod report;
 mod score;
 mod stats;
+mod transcribe;
 
 use std::io::Write;
 
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> crate::Result<()> {
             let bank = load_bank(&config)?;
             prompt::run(&config, &bank, &args)
         }
+        Some(Command::Transcribe(args)) => transcribe::run(&load_config(&global)?, &args),
         Some(Command::History(args)) => history::run(&load_config(&global)?, &args),
         Some(Command::Stats(args)) => {
             let config = load_config(&global)?;
@@ -63,11 +65,11 @@ pub fn run(cli: Cli) -> crate::Result<()> {
             let bank = load_bank(&config)?;
             practice::run(&config, &bank, &args)
         }
-        Some(Command::Resume { session }) => {
+        Some(Command::Resume { session, speech }) => {
             let config = load_config(&global)?;
             load_prompts(&config)?;
             let bank = load_bank(&config)?;
-            practice::resume(&config, &bank, session.as_deref())
+            practice::resume(&config, &bank, session.as_deref(), &speech)
         }
         None => {
             let config = load_config(&global)?;

@@ -6,12 +6,12 @@ use std::io::Write;
 use chrono::Utc;
 
 use crate::bank::{Bank, Question};
-use crate::cli::PracticeArgs;
+use crate::cli::{PracticeArgs, SpeechArgs};
 use crate::config::Config;
 use crate::framework::Framework;
 use crate::interview::Interviewer;
 use crate::interview::llm::LlmInterviewer;
-use crate::interview::repl::Repl;
+use crate::interview::repl::{Cast, Repl, Speech};
 use crate::interview::scripted::Scripted;
 use crate::llm::{ClientSettings, OpenAiClient};
 use crate::scoring::Scorer;
@@ -22,6 +22,36 @@ use crate::ui::Style;
 
 fn store(config: &Config) -> Store {
     Store::new(config.home().to_path_buf())
+}
+
+/// Speech for the REPL from the flags: a transcriber and a recorder whenever they are
+/// available (so `/voice` works), `--voice` refusing to start without a transcriber, `--speak`
+/// without a voice.
+fn speech(config: &Config, args: &SpeechArgs, err_style: Style) -> crate::Result<Speech> {
+    let transcriber = crate::speech::Transcriber::from_config(config)?;
+    if args.voice && transcriber.is_none() {
+        return Err(crate::Error::Usage(crate::speech::NO_TRANSCRIBER.into()));
+    }
+    let recorder = crate::speech::commands::Recorder::find(config.text(&crate::settings::RECORDER));
+    if args.voice && recorder.is_none() {
+        writeln!(
+            std::io::stderr(),
+            "{}",
+            err_style.yellow(crate::speech::commands::NO_RECORDER)
+        )?;
+    }
+    let narrator = if args.speak {
+        Some(crate::speech::speaker::Narrator::from_config(config).map_err(crate::Error::Usage)?)
+    } else {
+        None
+    };
+    Ok(Speech {
+        transcriber,
+        voice: args.voice && recorder.is_some(),
+        recorder,
+        keep_audio: !args.no_keep_audio,
+        narrator,
+    })
 }
 
 /// The interviewer and judge for a run in `mode`.
@@ -91,6 +121,7 @@ pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> crate::Result<(
     let mut session = Session::new(id, question, framework, setup, now);
     // Only a session that can actually run is saved (and offered by `resume`).
     let (interviewer, scorer) = cast(config, mode)?;
+    let speech = speech(config, &args.speech, err_style)?;
     let path = store.create(&mut session)?;
     let lock = store.lock(&session.id)?;
     writeln!(
@@ -108,14 +139,23 @@ pub fn run(config: &Config, bank: &Bank, args: &PracticeArgs) -> crate::Result<(
         framework,
         &store,
         session,
-        (interviewer, scorer),
+        Cast {
+            interviewer,
+            scorer,
+            speech,
+        },
         true,
     )?;
     drop(lock);
     Ok(())
 }
 
-pub fn resume(config: &Config, bank: &Bank, query: Option<&str>) -> crate::Result<()> {
+pub fn resume(
+    config: &Config,
+    bank: &Bank,
+    query: Option<&str>,
+    speech_args: &SpeechArgs,
+) -> crate::Result<()> {
     let store = store(config);
     let err_style = Style::for_stderr(config.no_color());
     let found = store.find_resumable(query)?;
@@ -160,7 +200,13 @@ pub fn resume(config: &Config, bank: &Bank, query: Option<&str>) -> crate::Resul
         )?;
         session.mode = Mode::Offline;
     }
-    let cast = cast(config, session.mode)?;
+    let (interviewer, scorer) = cast(config, session.mode)?;
+    let speech = speech(config, speech_args, err_style)?;
+    let cast = Cast {
+        interviewer,
+        scorer,
+        speech,
+    };
     interview(config, question, framework, &store, session, cast, false)?;
     drop(lock);
     Ok(())
@@ -173,19 +219,10 @@ fn interview(
     framework: &Framework,
     store: &Store,
     session: Session,
-    (interviewer, scorer): (Box<dyn Interviewer>, Scorer),
+    cast: Cast,
     fresh: bool,
 ) -> crate::Result<()> {
     let style = Style::for_stdout(config.no_color(), false);
-    Repl::new(
-        question,
-        framework,
-        store,
-        session,
-        interviewer,
-        scorer,
-        style,
-    )?
-    .run(fresh)?;
+    Repl::new(question, framework, store, session, cast, style)?.run(fresh)?;
     Ok(())
 }

@@ -97,20 +97,49 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> crate::Result<()> 
     let scorer = super::judge_scorer(config, args.fallback == Some(Fallback::Offline))?;
     super::offline_notice(config, "scoring", err_style)?;
 
-    // Read everything first: a bad file is reported, the others are still scored.
-    let inputs: Vec<(String, Result<String, String>)> = args
-        .files
-        .iter()
-        .map(|p| (display_name(p), read_answer(p)))
-        .collect();
     let mut stderr = std::io::stderr();
-    for (name, read) in &inputs {
-        if let Err(problem) = read {
-            writeln!(stderr, "error: {name}: {problem}")?;
+    // Read everything first: a bad file is reported, the others are still scored. Recorded
+    // answers are transcribed first, and their delivery goes on their scorecards.
+    let mut deliveries = vec![None; args.files.len()];
+    let mut transcription_failures = 0;
+    let inputs: Vec<(String, Result<String, String>)> = if args.audio {
+        let transcriber = super::transcribe::transcriber(config)?;
+        let heard = super::transcribe::hear_all(&transcriber, &args.files, err_style)?;
+        heard
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, heard))| match heard {
+                super::transcribe::Heard::Spoken(spoken) => {
+                    deliveries[i] = Some(spoken.delivery.clone());
+                    (name, Ok(spoken.transcript.text))
+                }
+                super::transcribe::Heard::BadInput(problem) => (name, Err(problem)),
+                super::transcribe::Heard::Failed(problem) => {
+                    transcription_failures += 1;
+                    (name, Err(problem))
+                }
+            })
+            .collect()
+    } else {
+        let inputs: Vec<(String, Result<String, String>)> = args
+            .files
+            .iter()
+            .map(|p| (display_name(p), read_answer(p)))
+            .collect();
+        for (name, read) in &inputs {
+            if let Err(problem) = read {
+                writeln!(stderr, "error: {name}: {problem}")?;
+            }
+        }
+        inputs
+    };
+
+    let mut results = score_all(&scorer, question, framework, &inputs, args)?;
+    for (result, delivery) in results.iter_mut().zip(deliveries) {
+        if let Some(Ok(scored)) = result {
+            scored.card.delivery = delivery;
         }
     }
-
-    let results = score_all(&scorer, question, framework, &inputs, args)?;
 
     if let Some(dir) = &args.report {
         write_reports(
@@ -166,6 +195,12 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> crate::Result<()> 
         }
     }
     out.flush()?;
+    if transcription_failures > 0 {
+        return Err(crate::Error::Failed(format!(
+            "{transcription_failures} of {} recording(s) could not be transcribed; the others were scored",
+            inputs.len()
+        )));
+    }
     let bad_inputs = inputs.iter().filter(|(_, r)| r.is_err()).count();
     if failures > 0 {
         return Err(crate::Error::Failed(format!(

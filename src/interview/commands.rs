@@ -12,6 +12,8 @@ pub enum Command {
     Time,
     Transcript,
     Question,
+    /// Record a spoken turn.
+    Voice,
     /// Finish; `offline` asks for the offline scorer explicitly.
     Done {
         offline: bool,
@@ -67,6 +69,11 @@ pub const COMMANDS: &[Spec] = &[
         help: "show the question and the stages again",
     },
     Spec {
+        name: "/voice",
+        args: "",
+        help: "answer aloud: record one turn (Enter stops), see the transcript, then submit or correct it",
+    },
+    Spec {
         name: "/done",
         args: "[offline]",
         help: "finish: score the interview, write the report, print its path (`offline` scores with the offline scorer)",
@@ -111,6 +118,7 @@ pub fn parse(line: &str) -> Option<Result<Command, Unknown>> {
         ("/time", None) => Command::Time,
         ("/transcript", None) => Command::Transcript,
         ("/question", None) => Command::Question,
+        ("/voice", None) => Command::Voice,
         ("/done", None) => Command::Done { offline: false },
         ("/done", Some("offline")) => Command::Done { offline: true },
         ("/quit" | "/exit", None) => Command::Quit,

@@ -19,7 +19,11 @@ use crate::interview::{Interviewer, Line, TurnContext, classify};
 use crate::llm::LlmError;
 use crate::report;
 use crate::scoring::{Scorer, text::Normaliser};
+use crate::session::TurnSource;
 use crate::session::{Session, Speaker, TurnKind};
+use crate::speech::commands::{NO_RECORDER, Recorder};
+use crate::speech::speaker::Narrator;
+use crate::speech::{NO_TRANSCRIBER, Transcriber, audio};
 use crate::store::Store;
 use crate::ui::{self, Style};
 
@@ -46,6 +50,28 @@ enum Input {
 /// How to enter a multi-line answer: a line of three double quotes opens and closes it.
 pub const BLOCK_DELIMITER: &str = "\"\"\"";
 
+/// Speaking and listening in an interview: all optional.
+#[derive(Default)]
+pub struct Speech {
+    /// Transcribes spoken turns; without it `/voice` explains what to set.
+    pub transcriber: Option<Transcriber>,
+    /// Records spoken turns; without it `/voice` says what to install.
+    pub recorder: Option<Recorder>,
+    /// An empty Enter records a spoken turn (`--voice`).
+    pub voice: bool,
+    /// Keep each recording next to the session (not with `--no-keep-audio`).
+    pub keep_audio: bool,
+    /// Reads the interviewer's lines aloud (`--speak`).
+    pub narrator: Option<Narrator>,
+}
+
+/// Who takes part besides the candidate: the interviewer, the judge at `/done`, and speech.
+pub struct Cast {
+    pub interviewer: Box<dyn Interviewer>,
+    pub scorer: Scorer,
+    pub speech: Speech,
+}
+
 pub struct Repl<'a> {
     pub question: &'a Question,
     pub framework: &'a Framework,
@@ -53,6 +79,7 @@ pub struct Repl<'a> {
     pub session: Session,
     pub interviewer: Box<dyn Interviewer>,
     pub scorer: Scorer,
+    pub speech: Speech,
     pub style: Style,
     runtime: tokio::runtime::Runtime,
     interrupts: tokio::sync::watch::Receiver<u64>,
@@ -68,8 +95,7 @@ impl<'a> Repl<'a> {
         framework: &'a Framework,
         store: &'a Store,
         session: Session,
-        interviewer: Box<dyn Interviewer>,
-        scorer: Scorer,
+        cast: Cast,
         style: Style,
     ) -> crate::Result<Repl<'a>> {
         // One worker thread keeps background work going (closing a cancelled connection,
@@ -105,8 +131,9 @@ impl<'a> Repl<'a> {
             framework,
             store,
             session,
-            interviewer,
-            scorer,
+            interviewer: cast.interviewer,
+            scorer: cast.scorer,
+            speech: cast.speech,
             style,
             runtime,
             interrupts,
@@ -140,10 +167,18 @@ impl<'a> Repl<'a> {
 
     fn interviewer_says(&mut self, line: Line) {
         self.say(&line.text);
+        self.speak(&line.text);
         self.session
             .push(Speaker::Interviewer, line.kind, line.text, Utc::now());
         if let Some(turn) = self.session.turns.last_mut() {
             turn.nudges = line.nudges;
+        }
+    }
+
+    /// Reads an interviewer line aloud, with `--speak`.
+    fn speak(&self, text: &str) {
+        if let Some(narrator) = &self.speech.narrator {
+            narrator.say(text);
         }
     }
 
@@ -233,6 +268,7 @@ impl<'a> Repl<'a> {
             self.print_help_line();
             self.out("");
             let prompt = self.question.prompt.clone();
+            self.speak(&prompt);
             self.session
                 .push(Speaker::Interviewer, TurnKind::Opening, prompt, Utc::now());
             self.open_stage();
@@ -277,6 +313,9 @@ impl<'a> Repl<'a> {
             match input {
                 Input::Eof => return self.quit(),
                 Input::Interrupted => {
+                    if let Some(narrator) = &self.speech.narrator {
+                        narrator.stop();
+                    }
                     interrupts_in_a_row += 1;
                     if interrupts_in_a_row == 1 {
                         self.out(&self.style.dim(
@@ -295,12 +334,15 @@ impl<'a> Repl<'a> {
                 Input::Line(text) => {
                     interrupts_in_a_row = 0;
                     if text.trim().is_empty() {
+                        if self.speech.voice {
+                            self.voice_turn(&mut editor)?;
+                        }
                         continue;
                     }
                     let _ = editor.add_history_entry(text.as_str());
                     match commands::parse(&text) {
                         Some(Ok(command)) => {
-                            if let Flow::Exit(exit) = self.command(command)? {
+                            if let Flow::Exit(exit) = self.command(command, &mut editor)? {
                                 return Ok(exit);
                             }
                         }
@@ -352,13 +394,18 @@ impl<'a> Repl<'a> {
     }
 
     fn candidate_turn(&mut self, text: String) -> crate::Result<()> {
+        self.candidate_says(text, TurnSource::Typed)
+    }
+
+    /// Records a candidate turn (typed or spoken), saves it, and takes the interviewer's reply.
+    fn candidate_says(&mut self, text: String, source: TurnSource) -> crate::Result<()> {
         let now = Utc::now();
         let kind = if classify::is_question(&text) {
             TurnKind::Question
         } else {
             TurnKind::Answer
         };
-        self.session.push(Speaker::Candidate, kind, text, now);
+        self.session.push_candidate(kind, text, source, now);
         // Durable before the interviewer says anything.
         self.save()?;
         let steer = Steer::for_turn(
@@ -418,6 +465,9 @@ impl<'a> Repl<'a> {
         }
         if taken.interrupted {
             self.out(&self.style.dim("[interrupted]"));
+        } else {
+            let said: Vec<&str> = taken.lines.iter().map(|l| l.text.trim()).collect();
+            self.speak(&said.join(" "));
         }
         if let Some(e) = &taken.error {
             let what = match e {
@@ -438,7 +488,11 @@ impl<'a> Repl<'a> {
         taken
     }
 
-    fn command(&mut self, command: Command) -> crate::Result<Flow> {
+    fn command(
+        &mut self,
+        command: Command,
+        editor: &mut rustyline::DefaultEditor,
+    ) -> crate::Result<Flow> {
         let now = Utc::now();
         match command {
             Command::Help => {
@@ -576,10 +630,210 @@ impl<'a> Repl<'a> {
                 }
             }
             Command::Question => self.print_question(),
+            Command::Voice => self.voice_turn(editor)?,
             Command::Done { offline } => return self.finish(offline),
             Command::Quit => return self.quit().map(Flow::Exit),
         }
         Ok(Flow::Continue)
+    }
+
+    /// A spoken turn: record until Enter (or the recorder stops, or the cap), transcribe,
+    /// show the transcript and its delivery, then submit it, a typed correction, or record
+    /// again.
+    fn voice_turn(&mut self, editor: &mut rustyline::DefaultEditor) -> crate::Result<()> {
+        let Some(transcriber) = &self.speech.transcriber else {
+            self.out(&self.style.yellow(NO_TRANSCRIBER));
+            return Ok(());
+        };
+        let Some(recorder) = &self.speech.recorder else {
+            self.out(&self.style.yellow(NO_RECORDER));
+            return Ok(());
+        };
+        let dir = self.store.audio_dir(&self.session.id);
+        crate::files::ensure_dir(&dir).map_err(crate::Error::from)?;
+        loop {
+            let file = tempfile::Builder::new()
+                .prefix(".recording-")
+                .suffix(".wav")
+                .tempfile_in(&dir)
+                .map_err(|e| {
+                    crate::Error::Failed(format!(
+                        "cannot create a recording in {}: {e}",
+                        dir.display()
+                    ))
+                })?;
+            let recording = match recorder.start(file.path()) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.out(&self.style.red(&format!(
+                        "cannot start the recorder ({}): {e}",
+                        recorder.describe()
+                    )));
+                    return Ok(());
+                }
+            };
+            let Some(stopped) = self.wait_while_recording(recording, &recorder.describe()) else {
+                self.out("Recording cancelled; nothing was submitted.");
+                return Ok(());
+            };
+            let audio = match crate::speech::read_recording(file.path()) {
+                Ok(audio) => audio,
+                Err(audio::AudioError::NoSpeech { .. }) => {
+                    self.out("No speech detected. /voice records again; typing works as always.");
+                    return Ok(());
+                }
+                Err(e) => {
+                    let detail = if stopped.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({stopped})")
+                    };
+                    self.out(
+                        &self
+                            .style
+                            .red(&format!("The recording could not be read{detail}: {e}")),
+                    );
+                    return Ok(());
+                }
+            };
+            let spinner = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            spinner.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("valid template"),
+            );
+            spinner.set_message(format!("Transcribing with {}…", transcriber.model()));
+            spinner.enable_steady_tick(Duration::from_millis(100));
+            let mut interrupts = self.interrupts.clone();
+            interrupts.borrow_and_update();
+            let result = self.runtime.block_on(async {
+                tokio::select! {
+                    biased;
+                    _ = interrupts.changed() => None,
+                    spoken = transcriber.transcribe(&audio) => Some(spoken),
+                }
+            });
+            spinner.finish_and_clear();
+            let spoken = match result {
+                None => {
+                    self.out("Transcription cancelled; nothing was submitted.");
+                    return Ok(());
+                }
+                Some(Err(e)) => {
+                    eprintln!(
+                        "{}",
+                        self.style.red(&format!(
+                            "The transcription failed: {}. Nothing was submitted; /voice tries again, or type your answer.",
+                            ui::clean(&e.to_string())
+                        ))
+                    );
+                    return Ok(());
+                }
+                Some(Ok(spoken)) => spoken,
+            };
+            self.out(&ui::wrap(
+                &format!("You said: {}", spoken.transcript.text),
+                ui::text_width(),
+                "",
+            ));
+            self.out(&self.style.dim(&spoken.delivery.summary()));
+            let answer = match editor
+                .readline("Enter submits · type a correction · /voice records again › ")
+            {
+                Ok(line) if line.trim().eq_ignore_ascii_case("/voice") => continue,
+                Ok(line) if line.trim().is_empty() => spoken.transcript.text.clone(),
+                Ok(line) => line.trim().to_owned(),
+                Err(_) => {
+                    self.out("Nothing was submitted.");
+                    return Ok(());
+                }
+            };
+            if answer.trim().is_empty() {
+                self.out("The transcript is empty; nothing was submitted.");
+                return Ok(());
+            }
+            let file_name = if self.speech.keep_audio {
+                Some(self.store.keep_audio(
+                    &self.session.id,
+                    self.session.turns.len(),
+                    &audio.to_wav(),
+                )?)
+            } else {
+                None
+            };
+            drop(file);
+            let source = TurnSource::Audio {
+                duration_ms: spoken.duration_ms,
+                transcriber: spoken.transcriber.clone(),
+                delivery: Some(spoken.delivery.clone()),
+                file: file_name,
+            };
+            return self.candidate_says(answer, source);
+        }
+    }
+
+    /// Shows the recording clock until Enter, the recorder stopping by itself, or the cap;
+    /// then stops the recorder. Returns what the recorder said if it failed, or `None` when
+    /// Ctrl-C cancelled the recording.
+    fn wait_while_recording(
+        &self,
+        mut recording: crate::speech::commands::Recording,
+        name: &str,
+    ) -> Option<String> {
+        let mut interrupts = self.interrupts.clone();
+        interrupts.borrow_and_update();
+        let cap = Duration::from_secs_f64(audio::MAX_SECS);
+        let live = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        let status = |elapsed: Duration| {
+            format!(
+                "● Recording with {name} {} — press Enter to stop",
+                ui::clock(elapsed.as_secs())
+            )
+        };
+        if !live {
+            self.out(&status(Duration::ZERO));
+        }
+        let mut capped = false;
+        loop {
+            if live {
+                let mut out = std::io::stdout().lock();
+                let _ = write!(out, "\r{}", self.style.red(&status(recording.elapsed())));
+                let _ = out.flush();
+            }
+            if recording.exited().is_some() {
+                break;
+            }
+            if recording.elapsed() >= cap {
+                capped = true;
+                break;
+            }
+            // Ctrl-C cancels the recording.
+            if interrupts.has_changed().unwrap_or(false) {
+                if live {
+                    println!();
+                }
+                let _ = recording.stop();
+                return None;
+            }
+            if enter_pressed(Duration::from_millis(250)) {
+                break;
+            }
+        }
+        if live {
+            println!();
+        }
+        if capped {
+            self.out(&format!(
+                "Stopped at the {}-minute limit for one turn.",
+                (audio::MAX_SECS / 60.0).round()
+            ));
+        }
+        let (status, stderr) = recording.stop();
+        Some(match status {
+            Some(s) if !s.success() && !stderr.is_empty() => stderr,
+            _ => String::new(),
+        })
     }
 
     fn quit(&mut self) -> crate::Result<Exit> {
@@ -658,5 +912,34 @@ impl<'a> Repl<'a> {
             self.session.id
         )));
         Ok(Flow::Exit(Exit::Finished))
+    }
+}
+
+/// Whether a line (Enter) arrived on stdin within `timeout`; the line is consumed. End of
+/// input counts as Enter, so a closed stdin stops a recording too.
+fn enter_pressed(timeout: Duration) -> bool {
+    #[cfg(unix)]
+    {
+        let mut fds = libc::pollfd {
+            fd: 0,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+        // SAFETY: one valid pollfd for stdin, and its count.
+        let ready = unsafe { libc::poll(&mut fds, 1, ms) };
+        if ready <= 0 {
+            return false;
+        }
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+        true
+    }
+    #[cfg(not(unix))]
+    {
+        std::thread::sleep(timeout);
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+        true
     }
 }

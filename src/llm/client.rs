@@ -208,6 +208,21 @@ impl OpenAiClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<reqwest::Response, LlmError> {
+        let attach = |builder: reqwest::RequestBuilder| match body {
+            Some(body) => builder.json(body),
+            None => builder,
+        };
+        self.send_with(method, path, &attach).await
+    }
+
+    /// [`Self::send`] with the body attached by `attach` on every attempt (a multipart form
+    /// cannot be cloned, so it is built again each time).
+    async fn send_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        attach: &(dyn Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder + Sync),
+    ) -> Result<reqwest::Response, LlmError> {
         let url = self.url(path);
         let mut attempt = 0;
         loop {
@@ -217,9 +232,7 @@ impl OpenAiClient {
                 Some(Auth::Basic { user, password }) => builder.basic_auth(user, Some(password)),
                 None => builder,
             };
-            if let Some(body) = body {
-                builder = builder.json(body);
-            }
+            builder = attach(builder);
             let error = match builder.send().await {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
                 Ok(resp) => {
@@ -423,6 +436,98 @@ async fn error_body(mut resp: reqwest::Response) -> String {
         }
     }
     String::from_utf8_lossy(&body).into_owned()
+}
+
+/// What a transcription request asks for, besides the audio.
+#[derive(Debug, Clone)]
+pub struct TranscriptionRequest {
+    /// ISO-639-1 language of the speech, e.g. `en`.
+    pub language: Option<String>,
+    /// Text the transcriber should take its style from (keeping "um", "like").
+    pub prompt: Option<String>,
+}
+
+impl OpenAiClient {
+    /// Transcribes a WAV file at `POST /audio/transcriptions`: `verbose_json` with word and
+    /// segment timestamps, or plain `json` when the server rejects that. Returns the server's
+    /// JSON.
+    pub async fn transcribe(
+        &self,
+        wav: &[u8],
+        request: &TranscriptionRequest,
+    ) -> Result<Value, LlmError> {
+        let path = "/audio/transcriptions";
+        let url = self.url(path);
+        let form = |verbose: bool| {
+            let mut form = reqwest::multipart::Form::new()
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(wav.to_vec())
+                        .file_name("answer.wav")
+                        .mime_str("audio/wav")
+                        .expect("a valid MIME type"),
+                )
+                .text("model", self.settings.model.clone());
+            if verbose {
+                form = form
+                    .text("response_format", "verbose_json")
+                    .text("timestamp_granularities[]", "word")
+                    .text("timestamp_granularities[]", "segment");
+            } else {
+                form = form.text("response_format", "json");
+            }
+            if let Some(language) = &request.language {
+                form = form.text("language", language.clone());
+            }
+            if let Some(prompt) = &request.prompt {
+                form = form.text("prompt", prompt.clone());
+            }
+            form
+        };
+        let verbose = |b: reqwest::RequestBuilder| b.multipart(form(true));
+        let resp = match self.send_with(reqwest::Method::POST, path, &verbose).await {
+            Ok(resp) => resp,
+            // A server without verbose_json says so with a client error; ask for plain JSON.
+            Err(LlmError::Status {
+                status: 400 | 415 | 422,
+                ..
+            }) => {
+                let plain = |b: reqwest::RequestBuilder| b.multipart(form(false));
+                self.send_with(reqwest::Method::POST, path, &plain).await?
+            }
+            Err(e) => return Err(e),
+        };
+        let text = self.read_body(resp, &url).await?;
+        serde_json::from_str(&text).map_err(|_| LlmError::NotCompatible {
+            url: redact_url(&url),
+            detail: "the transcription reply was not JSON".into(),
+        })
+    }
+
+    /// Speech for `text` at `POST /audio/speech`, as WAV bytes.
+    pub async fn speech(&self, text: &str, voice: &str) -> Result<Vec<u8>, LlmError> {
+        let path = "/audio/speech";
+        let url = self.url(path);
+        let body = json!({
+            "model": self.settings.model,
+            "input": text,
+            "voice": voice,
+            "response_format": "wav",
+        });
+        let mut resp = self.send(reqwest::Method::POST, path, Some(&body)).await?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| self.map_send_error(e, &url))?
+        {
+            if bytes.len() as u64 + chunk.len() as u64 > MAX_REPLY_BYTES * 4 {
+                return Err(LlmError::TooLarge(MAX_REPLY_BYTES * 4));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
 }
 
 impl ChatModel for OpenAiClient {

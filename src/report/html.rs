@@ -87,6 +87,40 @@ fn stage_chart(report: &Report) -> Chart {
     }
 }
 
+/// A horizontal bar per spoken turn: its pace, on a scale to 220 words a minute (or the
+/// fastest turn), so the usual 120–160 sits in the middle.
+fn pace_chart(report: &Report) -> Option<Chart> {
+    let delivery = report.delivery.as_ref()?;
+    if delivery.turns.is_empty() {
+        return None;
+    }
+    let bar_x = 200;
+    let bar_width = 420;
+    let top = delivery
+        .turns
+        .iter()
+        .map(|t| t.words_per_minute)
+        .fold(220.0, f64::max);
+    let bars: Vec<Bar> = delivery
+        .turns
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Bar {
+            label: format!("{}. {}", t.n, t.stage_title),
+            value: format!("{:.0} wpm", t.words_per_minute),
+            y: 6 + i as u32 * 28,
+            width: (t.words_per_minute / top * f64::from(bar_width)).round() as u32,
+        })
+        .collect();
+    Some(Chart {
+        width: bar_x + bar_width + 90,
+        height: 12 + bars.len() as u32 * 28,
+        bar_x,
+        bar_width,
+        bars,
+    })
+}
+
 #[derive(Serialize)]
 struct StageCells {
     title: String,
@@ -133,6 +167,7 @@ pub fn render(report: &Report) -> String {
         "duration": report.duration_secs.map(ui::clock),
         "band": report.band,
         "chart": stage_chart(report),
+        "pace": pace_chart(report),
         "stages": stages,
         "checklist": checklist,
         "version": env!("CARGO_PKG_VERSION"),

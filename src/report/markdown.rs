@@ -116,6 +116,67 @@ pub fn render(r: &Report) -> String {
         }
     }
 
+    if let Some(d) = &r.delivery {
+        s.push_str("\n## Delivery\n\n");
+        let _ = writeln!(s, "{}\n", d.summary);
+        let o = &d.overall;
+        let _ = writeln!(
+            s,
+            "- Spoken: {:.0} s, of which {:.0} s talking; {} words at {:.0} words a minute",
+            o.duration_secs, o.speaking_secs, o.words, o.words_per_minute
+        );
+        let fillers = if d.fillers.is_empty() {
+            "none".to_owned()
+        } else {
+            d.fillers
+                .iter()
+                .map(|f| format!("\"{}\" ×{}", f.word, f.count))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(
+            s,
+            "- Fillers: {} ({:.1} a minute): {fillers}",
+            o.fillers.total, o.fillers.per_minute
+        );
+        let _ = writeln!(
+            s,
+            "- Pauses of 2 s or more: {}; longest {:.1} s",
+            o.pauses.long, o.pauses.longest_secs
+        );
+        if !d.stages.is_empty() {
+            s.push_str("\n| Stage | Talk time | Budget |\n|---|---:|---:|\n");
+            for row in &d.stages {
+                let budget = row.budget_secs.map_or("–".to_owned(), ui::clock);
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {budget} |",
+                    cell(&row.title),
+                    ui::clock(row.spoken_secs.round() as u64)
+                );
+            }
+        }
+        if d.turns.len() > 1 {
+            s.push_str("\nPace per spoken turn:\n\n");
+            for t in &d.turns {
+                let _ = writeln!(
+                    s,
+                    "{}. {} — {:.0} s, {:.0} wpm",
+                    t.n,
+                    cell(&t.stage_title),
+                    t.duration_secs,
+                    t.words_per_minute
+                );
+            }
+        }
+        if !d.advice.is_empty() {
+            s.push('\n');
+            for a in &d.advice {
+                let _ = writeln!(s, "- {a}");
+            }
+        }
+    }
+
     s.push_str("\n## Communication\n\n");
     if let Some(q) = r.communication.clarifying_questions {
         let _ = writeln!(s, "- Clarifying questions asked: {q}");

@@ -66,6 +66,35 @@ pub struct Communication {
     pub filler_total: usize,
 }
 
+/// Talk time in one stage, against its budget.
+#[derive(Debug, Clone, Serialize)]
+pub struct TalkRow {
+    pub title: String,
+    pub spoken_secs: f64,
+    pub budget_secs: Option<u64>,
+}
+
+/// One spoken turn's pace.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaceRow {
+    /// 1-based, among the spoken turns.
+    pub n: usize,
+    pub stage_title: String,
+    pub duration_secs: f64,
+    pub words_per_minute: f64,
+}
+
+/// How the answer was spoken: present when any of it was.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryView {
+    pub overall: crate::speech::delivery::Delivery,
+    pub summary: String,
+    pub stages: Vec<TalkRow>,
+    pub turns: Vec<PaceRow>,
+    pub fillers: Vec<Filler>,
+    pub advice: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct FlagRow {
     pub flag: String,
@@ -99,68 +128,86 @@ pub struct Report {
     pub improvements: Vec<String>,
     pub missed: Vec<Missed>,
     pub communication: Communication,
+    pub delivery: Option<DeliveryView>,
     pub flags: Vec<FlagRow>,
     pub transcript: Vec<TranscriptLine>,
 }
 
-/// Filler words and phrases counted in the candidate's text.
-const FILLERS: &[&str] = &[
-    "um",
-    "uh",
-    "erm",
-    "basically",
-    "actually",
-    "literally",
-    "you know",
-    "kind of",
-    "sort of",
-    "i mean",
-    "i guess",
-];
-
-/// Words before "kind of" / "sort of" that make it a real phrase ("what kind of data").
-const DETERMINERS: &[&str] = &[
-    "what",
-    "which",
-    "this",
-    "that",
-    "a",
-    "the",
-    "any",
-    "some",
-    "same",
-    "every",
-    "each",
-    "one",
-    "no",
-    "another",
-    "different",
-];
-
-/// Counts of each filler in `text` (whole words, case-insensitive), most frequent first.
-pub fn filler_counts(text: &str) -> Vec<(String, usize)> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    let mut counts: Vec<(String, usize)> = FILLERS
-        .iter()
-        .map(|f| {
-            let phrase: Vec<&str> = f.split(' ').collect();
-            let n = words
-                .windows(phrase.len())
-                .enumerate()
-                .filter(|(i, w)| {
-                    w.iter().zip(&phrase).all(|(a, b)| a == b)
-                        && !(matches!(*f, "kind of" | "sort of")
-                            && i.checked_sub(1)
-                                .is_some_and(|p| DETERMINERS.contains(&words[p].as_str())))
+/// The delivery section: the card's delivery, and per stage and per turn from the session's
+/// spoken turns.
+fn delivery_view(
+    card: &Scorecard,
+    framework: &Framework,
+    session: Option<&Session>,
+) -> Option<DeliveryView> {
+    let overall = card.delivery.clone()?;
+    let spoken: Vec<(&crate::session::Turn, &crate::speech::delivery::Delivery)> = session
+        .map(|s| {
+            s.turns
+                .iter()
+                .filter_map(|t| match &t.source {
+                    crate::session::TurnSource::Audio {
+                        delivery: Some(d), ..
+                    } => Some((t, d)),
+                    _ => None,
                 })
-                .count();
-            ((*f).to_owned(), n)
+                .collect()
         })
-        .filter(|(_, n)| *n > 0)
+        .unwrap_or_default();
+    let stages = framework
+        .stages
+        .iter()
+        .filter_map(|stage| {
+            let secs: f64 = spoken
+                .iter()
+                .filter(|(t, _)| t.stage == stage.id)
+                .map(|(_, d)| d.duration_secs)
+                .sum();
+            (secs > 0.0).then(|| TalkRow {
+                title: stage.title.clone(),
+                spoken_secs: (secs * 10.0).round() / 10.0,
+                budget_secs: session
+                    .and_then(|s| s.stages.iter().find(|c| c.id == stage.id))
+                    .map(|c| c.budget_secs),
+            })
+        })
+        .collect();
+    let turns = spoken
+        .iter()
+        .enumerate()
+        .map(|(i, (t, d))| PaceRow {
+            n: i + 1,
+            stage_title: framework.stage_title(&t.stage).to_owned(),
+            duration_secs: d.duration_secs,
+            words_per_minute: d.words_per_minute,
+        })
+        .collect();
+    let mut fillers: Vec<Filler> = overall
+        .fillers
+        .by_word
+        .iter()
+        .map(|(word, n)| Filler {
+            word: word.clone(),
+            count: *n as usize,
+        })
+        .collect();
+    fillers.sort_by(|a, b| b.count.cmp(&a.count).then(a.word.cmp(&b.word)));
+    Some(DeliveryView {
+        summary: overall.summary(),
+        advice: overall.advice(),
+        overall,
+        stages,
+        turns,
+        fillers,
+    })
+}
+
+/// Counts of each filler in `text` (the rules of `data/fillers.toml`), most frequent first.
+pub fn filler_counts(text: &str) -> Vec<(String, usize)> {
+    let words: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+    let mut counts: Vec<(String, usize)> = crate::speech::delivery::fillers_in(&words)
+        .into_iter()
+        .map(|(word, n)| (word, n as usize))
         .collect();
     counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     counts
@@ -302,6 +349,7 @@ pub fn build(
                 .map(|(word, count)| Filler { word, count })
                 .collect(),
         },
+        delivery: delivery_view(card, framework, session),
         flags: card
             .flags
             .iter()

@@ -211,6 +211,9 @@ pub struct Scorecard {
     pub feedback: Feedback,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signals: Option<Signals>,
+    /// How a spoken answer was delivered (pace, fillers, pauses); absent for written ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<crate::speech::delivery::Delivery>,
     /// The share of the rubric shown (verdicts × weights, stage-weighted), 0–1: what the
     /// calibration curve turned into `overall`. Kept out of the JSON of design §7.
     #[serde(skip)]
@@ -319,6 +322,7 @@ impl Scorecard {
             flags,
             feedback,
             signals: None,
+            delivery: None,
             coverage: (coverage * 1000.0).round() / 1000.0,
         }
     }

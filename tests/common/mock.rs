@@ -18,6 +18,8 @@ pub struct Recorded {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body as sent (`body` is it read as UTF-8, lossily).
+    pub bytes: Vec<u8>,
 }
 
 impl Recorded {
@@ -245,6 +247,7 @@ async fn read_request(socket: &mut TcpStream) -> Option<Recorded> {
         path,
         headers,
         body: String::from_utf8_lossy(&body).to_string(),
+        bytes: body,
     })
 }
 
