@@ -10,6 +10,7 @@ pub mod bank;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod diagram;
 pub mod embedded;
 pub mod error;
 pub mod exit;

@@ -54,6 +54,8 @@ pub enum TurnKind {
     Answer,
     /// The candidate asks the interviewer something.
     Question,
+    /// The candidate shares (a new version of) their architecture diagram.
+    Diagram,
     /// The interviewer opens the interview or a stage.
     Opening,
     /// The interviewer answers a clarifying question.
@@ -154,11 +156,22 @@ pub struct Session {
     /// The interviewer's private notes: never shown during the interview, given to the judge.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Every version of the candidate's architecture diagram, in order; the last one counts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagrams: Vec<DiagramVersion>,
     pub scorecard: Option<Scorecard>,
     /// Until when the current stage's clock has been counted. Not saved: time spent away
     /// (between a quit or crash and a resume) is not counted.
     #[serde(skip)]
     clock_mark: Option<DateTime<Utc>>,
+}
+
+/// One version of the candidate's diagram: its Mermaid text, when and in which stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiagramVersion {
+    pub at: DateTime<Utc>,
+    pub stage: String,
+    pub source: String,
 }
 
 /// How an interview is set up: who plays interviewer and judge, how long it runs, and the
@@ -230,6 +243,7 @@ impl Session {
                 .collect(),
             turns: Vec::new(),
             notes: Vec::new(),
+            diagrams: Vec::new(),
             scorecard: None,
             clock_mark: Some(now),
         }
@@ -323,25 +337,57 @@ impl Session {
             .stages
             .iter()
             .flat_map(|clock| {
-                self.turns
-                    .iter()
-                    .filter(move |t| t.speaker == Speaker::Candidate && t.stage == clock.id)
+                self.turns.iter().filter(move |t| {
+                    t.speaker == Speaker::Candidate
+                        && t.stage == clock.id
+                        && t.kind != TurnKind::Diagram
+                })
             })
             .map(|t| Section {
                 stage: Some(t.stage.clone()),
                 text: t.text.clone(),
             })
             .collect();
-        Answer { sections }
+        Answer {
+            sections,
+            diagram: self.diagrams.last().map(|d| crate::scoring::AnswerDiagram {
+                source: d.source.clone(),
+                parsed: crate::diagram::parse::parse(&d.source),
+                stage: Some(d.stage.clone()),
+            }),
+        }
+    }
+
+    /// Records a new version of the diagram, with a candidate turn that says so (the turn's
+    /// text is the diagram as text, for the transcript and the interviewer).
+    pub fn share_diagram(&mut self, source: String, shown: String, at: DateTime<Utc>) {
+        let stage = self.stage().id.clone();
+        self.diagrams.push(DiagramVersion { at, stage, source });
+        self.push(Speaker::Candidate, TurnKind::Diagram, shown, at);
     }
 
     /// The transcript as the judge reads it: both voices, each turn labelled with its stage.
     pub fn transcript(&self) -> String {
-        self.turns
+        let mut lines: Vec<String> = self
+            .turns
             .iter()
-            .map(|t| format!("[{}] {}: {}", t.stage, t.speaker.label(), t.text))
-            .collect::<Vec<_>>()
-            .join("\n")
+            .map(|t| match t.kind {
+                TurnKind::Diagram => format!(
+                    "[{}] {}: (shared an architecture diagram)",
+                    t.stage,
+                    t.speaker.label()
+                ),
+                _ => format!("[{}] {}: {}", t.stage, t.speaker.label(), t.text),
+            })
+            .collect();
+        let flows = self.answer().diagram_flows();
+        if !flows.is_empty() {
+            lines.push(format!(
+                "The candidate's architecture diagram (latest version), flow by flow:\n{}",
+                flows.join("\n")
+            ));
+        }
+        lines.join("\n")
     }
 
     /// Communication signals for the scorecard and report.

@@ -274,3 +274,51 @@ fn every_rubric_item_has_a_probe_that_asks_without_answering() {
     }
     assert!(bad.is_empty(), "{bad:#?}");
 }
+
+#[test]
+fn every_design_question_has_a_reference_architecture_that_reads_as_one() {
+    let bank = Bank::load(&[]).unwrap();
+    let mut checked = 0;
+    for q in bank
+        .questions()
+        .iter()
+        .filter(|q| q.kind == rehearse::framework::Kind::Design)
+    {
+        let text = q
+            .reference_diagram
+            .as_deref()
+            .unwrap_or_else(|| panic!("{}: no reference_diagram", q.id));
+        let d = rehearse::diagram::parse::parse(text).unwrap_or_else(|e| panic!("{}: {e}", q.id));
+        assert!(
+            (6..=25).contains(&d.nodes.len()),
+            "{}: {} nodes",
+            q.id,
+            d.nodes.len()
+        );
+        let card = rehearse::diagram::review(&d, None);
+        assert!(
+            !card
+                .warnings
+                .iter()
+                .any(|w| w.contains("has no connection")),
+            "{}: {:?}",
+            q.id,
+            card.warnings
+        );
+        let kinds: Vec<&str> = card.components.iter().map(|c| c.kind.as_str()).collect();
+        assert!(
+            kinds.contains(&"client"),
+            "{}: no client in {kinds:?}",
+            q.id
+        );
+        assert!(
+            kinds
+                .iter()
+                .any(|k| ["database", "object_storage", "cache"].contains(k)),
+            "{}: nothing stores data in {kinds:?}",
+            q.id
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 21);
+}

@@ -204,3 +204,26 @@ fn selection_by_filter_and_at_random() {
     };
     assert!(bank.pick(&none, &[], &mut rng).is_none());
 }
+
+#[test]
+fn a_reference_diagram_that_does_not_parse_names_its_line() {
+    let sandbox = Sandbox::new();
+    // The diagram's second line (file line L+2 where L holds `reference_diagram = """`).
+    let text = VALID_QUESTION.replacen(
+        "\n[[",
+        "\nreference_diagram = \"\"\"\nflowchart LR\n  a[Cache] -> b[(DB)]\n\"\"\"\n\n[[",
+        1,
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("reference_diagram"))
+        .unwrap()
+        + 3;
+    sandbox.write("mine/q.toml", &text);
+    let problems = problems(&sandbox, "mine");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with(&format!("[SANDBOX]/mine/q.toml:{line}: reference_diagram: not a diagram rehearse reads (column 12)")),
+        "{problems:?}"
+    );
+}

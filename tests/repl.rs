@@ -915,3 +915,81 @@ fn an_answer_typed_in_the_first_stage_scores_like_the_same_text_scored_as_a_file
         "a good answer is not graded as a failure: {by_score}"
     );
 }
+
+/// Sends a `"""` block one line at a time, each once the line editor reads again (see
+/// `an_answer_typed_in_the_first_stage_scores_like_the_same_text_scored_as_a_file`).
+fn send_block(p: &mut rexpect::session::PtySession, lines: &[&str]) {
+    p.exp_string("\u{1b}[?2004h").unwrap();
+    p.send_line("\"\"\"").unwrap();
+    for line in lines {
+        p.exp_string("\u{1b}[?2004h").unwrap();
+        p.exp_string("\u{a6} ").unwrap();
+        p.send_line(line).unwrap();
+    }
+    p.exp_string("\u{1b}[?2004h").unwrap();
+    p.exp_string("\u{a6} ").unwrap();
+    p.send_line("\"\"\"").unwrap();
+}
+
+#[test]
+fn in_a_real_terminal_diagram_takes_a_block_shows_it_and_keeps_the_last_good_version() {
+    let sandbox = Sandbox::new();
+    let mut p = terminal(&sandbox, &["practice", "-q", "31"], 20_000);
+    p.exp_regex(r"\[1/6 requirements").unwrap();
+    p.send_line("/diagram").unwrap();
+    p.exp_string("Paste a Mermaid flowchart").unwrap();
+    send_block(
+        &mut p,
+        &[
+            "flowchart LR",
+            "  web([Browser]) --> lb[Load balancer] --> api[URL service]",
+            "  api --> cache[(Redis)]",
+            "  api --> db[(Links DB)]",
+        ],
+    );
+    p.exp_string("Thanks for the diagram: 5 components, 4 flows.")
+        .unwrap();
+    p.exp_regex(r"\[1/6 requirements").unwrap();
+
+    // A broken version is refused with its line and column; the first one stays.
+    p.send_line("/diagram").unwrap();
+    p.exp_string("Your diagram (version 1):").unwrap();
+    p.exp_string("cache: Redis").unwrap();
+    p.exp_string("URL service --> Links DB").unwrap();
+    send_block(&mut p, &["flowchart LR", "  api --> db[(Links DB"]);
+    p.exp_string("The diagram could not be read: line 2, column")
+        .unwrap();
+    p.exp_string("Your previous diagram is kept.").unwrap();
+    p.exp_regex(r"\[1/6 requirements").unwrap();
+    p.send_line("/diagram").unwrap();
+    p.exp_string("Your diagram (version 1):").unwrap();
+    p.exp_string("\u{1b}[?2004h").unwrap();
+    p.send_line("").unwrap();
+    p.exp_regex(r"\[1/6 requirements").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_string("Saved to").unwrap();
+    p.exp_eof().unwrap();
+
+    let session = load(&sessions(&sandbox)[0]);
+    let diagrams = session["diagrams"].as_array().unwrap();
+    assert_eq!(diagrams.len(), 1);
+    assert_eq!(diagrams[0]["stage"], "requirements");
+    assert!(
+        diagrams[0]["source"]
+            .as_str()
+            .unwrap()
+            .contains("api --> cache[(Redis)]")
+    );
+    let kinds: Vec<&Value> = session["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["speaker"] == "candidate")
+        .map(|t| &t["kind"])
+        .collect();
+    assert_eq!(
+        kinds,
+        [&json!("diagram")],
+        "the diagram is in the transcript, as a diagram"
+    );
+}

@@ -209,6 +209,66 @@ fn the_html_report() {
     insta::assert_snapshot!(html);
 }
 
+/// A design interview in which the candidate drew (and then redrew) the architecture.
+fn drawn_session(sandbox: &Sandbox) -> String {
+    sandbox.write("mine/q.toml", VALID_QUESTION);
+    let bank = Bank::load(&[]).unwrap();
+    let q = bank.find("url-shortener").unwrap();
+    let framework = bank.frameworks().get(q.kind);
+    let start = at(28, 0);
+    let mut s = Session::new(
+        "20261128-090000-url-shortener".into(),
+        q,
+        framework,
+        Setup::offline(q.minutes),
+        start,
+    );
+    s.go_to_stage(
+        framework.stage_index("high_level").unwrap(),
+        start + Duration::minutes(8),
+    );
+    s.push(
+        Speaker::Candidate,
+        TurnKind::Answer,
+        "Stateless app servers sit behind a load balancer and look codes up in Redis first.",
+        start + Duration::minutes(9),
+    );
+    for (minute, source) in [
+        (10, "flowchart LR\n  web([Browser]) --> api[App servers]\n"),
+        (
+            12,
+            "flowchart LR\n  web([Browser]) -->|GET /abc| lb[Load balancer] --> api[App servers]\n  api -->|read code| cache[(Redis)]\n  api --> db[(Links DB)]\n  stats[Click stats]\n",
+        ),
+    ] {
+        let shown = rehearse::diagram::text_view(&rehearse::diagram::parse::parse(source).unwrap());
+        s.share_diagram(source.into(), shown, start + Duration::minutes(minute));
+    }
+    let card = offline::score(q, framework, &s.answer(), None);
+    s.scorecard = Some(card);
+    s.finished_at = Some(start + Duration::minutes(13));
+    Store::new(sandbox.path().join("data/rehearse"))
+        .save(&s)
+        .unwrap();
+    s.id
+}
+
+#[test]
+fn the_markdown_report_embeds_the_latest_diagram_and_what_the_reference_adds() {
+    let sandbox = Sandbox::new();
+    let id = drawn_session(&sandbox);
+    let md = report(&sandbox, &id, "md");
+    let start = md
+        .find("## Architecture diagram")
+        .expect("a diagram section");
+    let end = start + 3 + md[start + 3..].find("\n## ").unwrap();
+    insta::assert_snapshot!(&md[start..end]);
+    let json: serde_json::Value = serde_json::from_str(&report(&sandbox, &id, "json")).unwrap();
+    assert_eq!(
+        json["scorecard"]["diagram"]["nodes"], 6,
+        "the last version counts"
+    );
+}
+
 #[test]
 fn report_defaults_to_the_latest_finished_session_written_next_to_it() {
     let sandbox = Sandbox::new();
@@ -459,27 +519,8 @@ fn the_html_report_renders_in_chromium_with_payloads_inert() {
     assert!(dom.contains("id=\"stage-chart\""));
 
     // The chart renders: the screenshot holds bar-coloured pixels (#2f6fdf).
-    let shot = sandbox.path().join("shot.png");
-    let out = run_chromium(
-        &binary,
-        &[
-            &format!("--screenshot={}", shot.display()),
-            "--window-size=1000,900",
-        ],
-        &page,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let channels = info.color_type.samples();
-    let bar_pixels = buf[..info.buffer_size()]
-        .chunks(channels)
+    let bar_pixels = screenshot(&binary, &page, &sandbox.path().join("shot.png"), "1000,900")
+        .iter()
         .filter(|p| {
             p[0].abs_diff(0x2f) < 12 && p[1].abs_diff(0x6f) < 12 && p[2].abs_diff(0xdf) < 12
         })
@@ -487,6 +528,126 @@ fn the_html_report_renders_in_chromium_with_payloads_inert() {
     assert!(
         bar_pixels > 2_000,
         "only {bar_pixels} bar-coloured pixels: the chart did not render"
+    );
+}
+
+/// The pixels (RGB) of a Chromium screenshot of `page` in a window of `size` ("W,H").
+fn screenshot(
+    binary: &str,
+    page: &std::path::Path,
+    shot: &std::path::Path,
+    size: &str,
+) -> Vec<[u8; 3]> {
+    let out = run_chromium(
+        binary,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            &format!("--window-size={size}"),
+        ],
+        page,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf[..info.buffer_size()]
+        .chunks(info.color_type.samples())
+        .map(|p| [p[0], p[1], p[2]])
+        .collect()
+}
+
+/// Pixels darker than mid-grey in a screenshot of the whole of `page`: strokes and text.
+fn dark_pixels(binary: &str, page: &std::path::Path, shot: &std::path::Path) -> usize {
+    screenshot(binary, page, shot, "1200,5000")
+        .iter()
+        .filter(|p| p.iter().map(|&c| u32::from(c)).sum::<u32>() < 3 * 128)
+        .count()
+}
+
+#[test]
+#[ignore = "needs headless Chromium: .ci/run installs it and sets REHEARSE_TEST_CHROMIUM"]
+fn the_architecture_diagram_renders_in_chromium_with_its_labels() {
+    let binary = chromium();
+    let sandbox = Sandbox::new();
+    let answer = sandbox.write(
+        "work/drawn.md",
+        "## High-level design\nStateless app servers behind a load balancer; Redis caches hot codes.\n\n\
+         ```mermaid\nflowchart LR\n  client([Browser <b>x</b>]) --> lb[Load balancer]\n  lb --> api[App servers]\n  \
+         api --> cache[(Redis cache)]\n  api --> db[(DynamoDB)]\n```\n",
+    );
+    sandbox
+        .cmd()
+        .args([
+            "score",
+            "-q",
+            "31",
+            "--report",
+            "reports",
+            "--report-format",
+            "html",
+        ])
+        .arg(&answer)
+        .assert()
+        .success();
+    let page = sandbox.work().join("reports/drawn.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+
+    // The drawing is in the DOM as SVG, with every label as text (markup in a label is text).
+    let out = run_chromium(&binary, &["--dump-dom"], &page);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let svg_start = dom
+        .find("id=\"candidate-diagram\"")
+        .expect("the diagram is drawn");
+    let svg = &dom[svg_start..svg_start + dom[svg_start..].find("</svg>").unwrap()];
+    for label in [
+        "Load balancer",
+        "App servers",
+        "Redis cache",
+        "DynamoDB",
+        "Browser &lt;b&gt;x&lt;/b&gt;",
+    ] {
+        assert!(
+            svg.contains(&format!(">{label}</text>")),
+            "{label} in {svg}"
+        );
+    }
+    assert!(!dom.contains("<b>x</b>"), "a label became markup");
+    assert!(dom.contains("id=\"reference-diagram\""));
+
+    // It paints: hiding the drawing, then only its labels, each removes dark pixels. Hiding
+    // keeps the layout, so nothing else on the page moves.
+    let hide = |css: &str, name: &str| {
+        let variant = sandbox.work().join(format!("reports/{name}.html"));
+        std::fs::write(
+            &variant,
+            html.replacen(
+                "</head>",
+                &format!("<style>{css} {{ visibility: hidden; }}</style></head>"),
+                1,
+            ),
+        )
+        .unwrap();
+        dark_pixels(
+            &binary,
+            &variant,
+            &sandbox.path().join(format!("{name}.png")),
+        )
+    };
+    let full = dark_pixels(&binary, &page, &sandbox.path().join("full.png"));
+    let no_labels = hide("#candidate-diagram text", "no-labels");
+    let no_drawing = hide("#candidate-diagram", "no-drawing");
+    assert!(
+        full > no_labels + 300,
+        "labels paint: {full} vs {no_labels} without them"
+    );
+    assert!(
+        no_labels > no_drawing + 300,
+        "boxes and arrows paint: {no_labels} vs {no_drawing}"
     );
 }
 

@@ -352,6 +352,20 @@ pub fn parse_question(
         }
     }
 
+    if let Some(diagram) = &raw.reference_diagram
+        && let Err(e) = crate::diagram::parse::parse(&diagram.value.0)
+    {
+        // The text of `reference_diagram = """` starts on the next line.
+        let opening = source.line_of(diagram.span.start as usize);
+        problems.push(source.problem(
+            opening + e.line,
+            "reference_diagram",
+            format!(
+                "not a diagram rehearse reads (column {}): {}",
+                e.column, e.message
+            ),
+        ));
+    }
     if !problems.is_empty() {
         return Err(tomlread::tidy(problems));
     }

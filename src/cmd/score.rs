@@ -134,6 +134,7 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> crate::Result<()> 
         inputs
     };
 
+    warn_unreadable_diagrams(&inputs, &mut stderr)?;
     let mut results = score_all(&scorer, question, framework, &inputs, args)?;
     for (result, delivery) in results.iter_mut().zip(deliveries) {
         if let Some(Ok(scored)) = result {
@@ -219,6 +220,26 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> crate::Result<()> 
             }
         };
         return Err(crate::Error::Usage(message));
+    }
+    Ok(())
+}
+
+/// A diagram that does not parse does not stop the answer being scored: the reader is told
+/// where it broke (the card carries the flag `diagram_unreadable`).
+fn warn_unreadable_diagrams(
+    inputs: &[(String, Result<String, String>)],
+    stderr: &mut impl Write,
+) -> crate::Result<()> {
+    for (name, read) in inputs {
+        let Ok(text) = read else { continue };
+        if let (_, Some(crate::diagram::Found { parsed: Err(e), .. })) =
+            crate::diagram::extract(text)
+        {
+            writeln!(
+                stderr,
+                "warning: {name}: the mermaid diagram could not be read ({e}); the rest of the answer was scored without it"
+            )?;
+        }
     }
     Ok(())
 }

@@ -14,6 +14,8 @@ pub enum Command {
     Question,
     /// Record a spoken turn.
     Voice,
+    /// Show or replace the architecture diagram.
+    Diagram,
     /// Finish; `offline` asks for the offline scorer explicitly.
     Done {
         offline: bool,
@@ -69,6 +71,11 @@ pub const COMMANDS: &[Spec] = &[
         help: "show the question and the stages again",
     },
     Spec {
+        name: "/diagram",
+        args: "",
+        help: "show your architecture diagram, or paste a new Mermaid flowchart between \"\"\" lines",
+    },
+    Spec {
         name: "/voice",
         args: "",
         help: "answer aloud: record one turn (Enter stops), see the transcript, then submit or correct it",
@@ -119,6 +126,7 @@ pub fn parse(line: &str) -> Option<Result<Command, Unknown>> {
         ("/transcript", None) => Command::Transcript,
         ("/question", None) => Command::Question,
         ("/voice", None) => Command::Voice,
+        ("/diagram", None) => Command::Diagram,
         ("/done", None) => Command::Done { offline: false },
         ("/done", Some("offline")) => Command::Done { offline: true },
         ("/quit" | "/exit", None) => Command::Quit,

@@ -186,6 +186,7 @@ fn turn_context(turn: &TurnContext<'_>) -> Result<String, PromptError> {
             "stage_covered": steer.stage_covered,
             "probe": assessment.and_then(|a| a.next_ask.as_deref()),
             "heard": assessment.and_then(|a| a.heard.as_deref()),
+            "diagram_warnings": steer.diagram.as_ref().map(|d| d.warnings.clone()),
         }),
     )
 }

@@ -100,6 +100,7 @@ fn heard(question: &Question, session: &Session) -> Option<String> {
         .last()
         .filter(|t| t.speaker == Speaker::Candidate)?;
     let answer = Answer {
+        diagram: None,
         sections: vec![crate::scoring::Section {
             stage: Some(last.stage.clone()),
             text: last.text.clone(),

@@ -364,7 +364,12 @@ impl<'a> Repl<'a> {
     }
 
     fn read(&self, editor: &mut rustyline::DefaultEditor) -> Input {
-        let line = match editor.readline(&self.prompt()) {
+        self.read_with(editor, &self.prompt())
+    }
+
+    /// A line, or a block between lines of `"""`, after `prompt`.
+    fn read_with(&self, editor: &mut rustyline::DefaultEditor, prompt: &str) -> Input {
+        let line = match editor.readline(prompt) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => return Input::Interrupted,
             Err(_) => return Input::Eof,
@@ -406,6 +411,12 @@ impl<'a> Repl<'a> {
             TurnKind::Answer
         };
         self.session.push_candidate(kind, text, source, now);
+        self.reply_to_candidate()
+    }
+
+    /// After a candidate turn (already recorded): save, then the interviewer's reply.
+    fn reply_to_candidate(&mut self) -> crate::Result<()> {
+        let now = Utc::now();
         // Durable before the interviewer says anything.
         self.save()?;
         let steer = Steer::for_turn(
@@ -631,6 +642,7 @@ impl<'a> Repl<'a> {
             }
             Command::Question => self.print_question(),
             Command::Voice => self.voice_turn(editor)?,
+            Command::Diagram => self.diagram(editor)?,
             Command::Done { offline } => return self.finish(offline),
             Command::Quit => return self.quit().map(Flow::Exit),
         }
@@ -834,6 +846,59 @@ impl<'a> Repl<'a> {
             Some(s) if !s.success() && !stderr.is_empty() => stderr,
             _ => String::new(),
         })
+    }
+
+    /// `/diagram`: shows the current diagram, then takes a new version between `"""` lines
+    /// (Enter keeps the current one). One that does not parse is shown with its line, and
+    /// the previous version stays.
+    fn diagram(&mut self, editor: &mut rustyline::DefaultEditor) -> crate::Result<()> {
+        let current = self
+            .session
+            .diagrams
+            .last()
+            .and_then(|d| crate::diagram::parse::parse(&d.source).ok());
+        match &current {
+            Some(d) => {
+                self.out(&format!(
+                    "Your diagram (version {}):",
+                    self.session.diagrams.len()
+                ));
+                self.out(crate::diagram::text_view(d).trim_end());
+                self.out(&self.style.dim(&format!(
+                    "Paste a new version between lines of {BLOCK_DELIMITER}, or press Enter to keep it."
+                )));
+            }
+            None => self.out(&self.style.dim(&format!(
+                "Paste a Mermaid flowchart between lines of {BLOCK_DELIMITER}: `flowchart LR`, then nodes such as api[API] and db[(Users DB)] and flows such as api --> db. Enter cancels."
+            ))),
+        }
+        let Input::Line(source) = self.read_with(editor, "diagram › ") else {
+            return Ok(());
+        };
+        if source.trim().is_empty() {
+            return Ok(());
+        }
+        match crate::diagram::parse::parse(&source) {
+            Err(e) => {
+                let kept = if current.is_some() {
+                    " Your previous diagram is kept."
+                } else {
+                    ""
+                };
+                self.out(
+                    &self
+                        .style
+                        .red(&format!("The diagram could not be read: {e}.{kept}")),
+                );
+                Ok(())
+            }
+            Ok(d) => {
+                let shown = crate::diagram::text_view(&d);
+                self.out(shown.trim_end());
+                self.session.share_diagram(source, shown, Utc::now());
+                self.reply_to_candidate()
+            }
+        }
     }
 
     fn quit(&mut self) -> crate::Result<Exit> {

@@ -41,7 +41,19 @@ impl Interviewer for Scripted {
 pub fn respond(turn: &TurnContext<'_>) -> Vec<Line> {
     let steer = turn.steer;
     let mut lines = Vec::new();
-    if steer.designing_early {
+    if let Some(diagram) = &steer.diagram {
+        let follow = diagram.warnings.first().map_or(
+            "Walk me through one request end to end on it.",
+            String::as_str,
+        );
+        lines.push(Line::new(
+            TurnKind::Reply,
+            format!(
+                "Thanks for the diagram: {} components, {} flows. {follow}",
+                diagram.components, diagram.flows
+            ),
+        ));
+    } else if steer.designing_early {
         lines.push(Line::nudge(DESIGNING_EARLY, Nudge::DesigningEarly));
     } else if steer.asked {
         let answer = steer

@@ -28,6 +28,17 @@ pub struct Steer {
     pub assessment: Option<Assessment>,
     /// The stage is covered and the candidate has not yet been told: suggest `/next`.
     pub stage_covered: bool,
+    /// The candidate just shared a diagram: what a reviewer would point out about it (never
+    /// what the reference has that it lacks: that would give the answer away).
+    pub diagram: Option<DiagramShared>,
+}
+
+/// A diagram the candidate just shared.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DiagramShared {
+    pub components: usize,
+    pub flows: usize,
+    pub warnings: Vec<String>,
 }
 
 impl Steer {
@@ -75,6 +86,22 @@ impl Steer {
                 ui::clock(elapsed),
                 ui::clock(clock.budget_secs)
             ));
+        }
+        let shared = session
+            .turns
+            .last()
+            .is_some_and(|t| t.kind == TurnKind::Diagram);
+        if shared
+            && let Some(crate::scoring::AnswerDiagram { parsed: Ok(d), .. }) =
+                session.answer().diagram
+        {
+            let card = crate::diagram::review(&d, None);
+            steer.diagram = Some(DiagramShared {
+                components: card.nodes,
+                flows: card.edges,
+                warnings: card.warnings,
+            });
+            return steer;
         }
         if !asked {
             let assessment = probe::assess(question, framework, session);

@@ -172,8 +172,18 @@ pub fn render(report: &Report) -> String {
         "checklist": checklist,
         "version": env!("CARGO_PKG_VERSION"),
     });
+    // The drawings are markup rehearse made (every label escaped by the renderer): they go in as
+    // safe strings, which a JSON context would turn back into escaped text.
+    let diagram = report.diagram.as_ref();
+    let context = minijinja::context! {
+        diagram_svg => diagram.map(|d| Value::from_safe_string(d.svg.clone())),
+        reference_svg => diagram
+            .and_then(|d| d.reference_svg.clone())
+            .map(Value::from_safe_string),
+        ..Value::from(minijinja::value::Serde(&context))
+    };
     ENV.get_template("report.html")
-        .and_then(|t| t.render(Value::from(minijinja::value::Serde(&context))))
+        .and_then(|t| t.render(context))
         .expect("the embedded report template renders any report")
 }
 

@@ -116,6 +116,24 @@ pub fn render(r: &Report) -> String {
         }
     }
 
+    if let Some(d) = &r.diagram {
+        s.push_str("\n## Architecture diagram\n\n");
+        let _ = writeln!(s, "```mermaid\n{}\n```\n", d.source);
+        let _ = writeln!(s, "{} components, {} flows.", d.card.nodes, d.card.edges);
+        if !d.missing.is_empty() {
+            let _ = writeln!(
+                s,
+                "\nThe reference architecture also has: {}.",
+                d.missing.join(", ")
+            );
+        }
+        if !d.card.warnings.is_empty() {
+            s.push_str("\nWhat a reviewer would ask about:\n\n");
+            for w in &d.card.warnings {
+                let _ = writeln!(s, "- {}", cell(w));
+            }
+        }
+    }
     if let Some(d) = &r.delivery {
         s.push_str("\n## Delivery\n\n");
         let _ = writeln!(s, "{}\n", d.summary);

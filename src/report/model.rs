@@ -84,6 +84,21 @@ pub struct PaceRow {
     pub words_per_minute: f64,
 }
 
+/// The candidate's architecture diagram beside the reference one.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagramView {
+    /// The Mermaid text, as the candidate wrote it.
+    pub source: String,
+    pub card: crate::diagram::DiagramCard,
+    /// Kinds the reference has and the diagram lacks, for people ("load balancer").
+    pub missing: Vec<String>,
+    /// The drawings (HTML only).
+    #[serde(skip)]
+    pub svg: String,
+    #[serde(skip)]
+    pub reference_svg: Option<String>,
+}
+
 /// How the answer was spoken: present when any of it was.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeliveryView {
@@ -129,8 +144,29 @@ pub struct Report {
     pub missed: Vec<Missed>,
     pub communication: Communication,
     pub delivery: Option<DeliveryView>,
+    pub diagram: Option<DiagramView>,
     pub flags: Vec<FlagRow>,
     pub transcript: Vec<TranscriptLine>,
+}
+
+/// The diagram section, when the answer had a diagram that could be read.
+fn diagram_view(card: &Scorecard, question: &Question, answer: &Answer) -> Option<DiagramView> {
+    let found = answer.diagram.as_ref()?;
+    let diagram = found.parsed.as_ref().ok()?;
+    let review = card.diagram.clone()?;
+    Some(DiagramView {
+        source: found.source.trim_end().to_owned(),
+        missing: review.missing.iter().map(|k| k.replace('_', " ")).collect(),
+        card: review,
+        svg: crate::diagram::render::svg(diagram, "candidate-diagram", "Your architecture diagram"),
+        reference_svg: question
+            .reference_diagram
+            .as_deref()
+            .and_then(|r| crate::diagram::parse::parse(r).ok())
+            .map(|r| {
+                crate::diagram::render::svg(&r, "reference-diagram", "Reference architecture")
+            }),
+    })
 }
 
 /// The delivery section: the card's delivery, and per stage and per turn from the session's
@@ -350,6 +386,7 @@ pub fn build(
                 .collect(),
         },
         delivery: delivery_view(card, framework, session),
+        diagram: diagram_view(card, question, answer),
         flags: card
             .flags
             .iter()

@@ -39,6 +39,9 @@ pub fn flag_meaning(flag: &str) -> &'static str {
         crate::scoring::scorecard::flags::UNVERIFIED_EVIDENCE => {
             "the judge quoted words the candidate never wrote; those items got no credit"
         }
+        crate::scoring::scorecard::flags::DIAGRAM_UNREADABLE => {
+            "the answer's diagram could not be read; the rest was graded without it"
+        }
         _ => "",
     }
 }

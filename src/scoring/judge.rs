@@ -434,7 +434,7 @@ pub fn assemble(input: &JudgeInput<'_>, reply: JudgeReply, scorer: ScorerInfo) -
         flag_list.push(flags::UNVERIFIED_EVIDENCE.to_owned());
     }
     let curve = crate::scoring::calibration::Calibration::embedded().curve(scorer.kind);
-    Scorecard::assemble(
+    let mut card = Scorecard::assemble(
         input.question,
         input.framework,
         scorer,
@@ -448,7 +448,9 @@ pub fn assemble(input: &JudgeInput<'_>, reply: JudgeReply, scorer: ScorerInfo) -
             insufficient: evidence.insufficient(),
         },
         curve,
-    )
+    );
+    card.attach_diagram(input.question, input.answer);
+    card
 }
 
 #[cfg(test)]
@@ -458,6 +460,7 @@ mod tests {
     /// Evidence from candidate turns, all said during the deep dive.
     fn turns(turns: &[&str]) -> Evidence {
         let answer = Answer {
+            diagram: None,
             sections: turns
                 .iter()
                 .map(|t| crate::scoring::Section {

@@ -19,27 +19,62 @@ pub use text::Section;
 use crate::framework::Framework;
 
 /// What gets graded: the candidate's words, split into sections by the stage they answer
-/// where that is known (`stage: None` counts for every stage).
+/// where that is known (`stage: None` counts for every stage), and their architecture diagram.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Answer {
     pub sections: Vec<Section>,
+    pub diagram: Option<AnswerDiagram>,
+}
+
+/// The candidate's diagram: its Mermaid text, read or not, and the stage it was drawn in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerDiagram {
+    pub source: String,
+    pub parsed: Result<crate::diagram::Diagram, crate::diagram::DiagramError>,
+    pub stage: Option<String>,
 }
 
 impl Answer {
-    /// A written answer; `## Requirements`-style headings assign the text below them to stages.
+    /// A written answer; `## Requirements`-style headings assign the text below them to
+    /// stages, and a ```mermaid block is its diagram.
     pub fn from_text(text: &str, framework: &Framework) -> Answer {
+        let (prose, found) = crate::diagram::extract(text);
         Answer {
-            sections: text::sections(text, framework),
+            sections: text::sections(&prose, framework),
+            diagram: found.map(|f| AnswerDiagram {
+                source: f.source,
+                parsed: f.parsed,
+                stage: None,
+            }),
         }
     }
 
-    /// All the candidate's text, sections in order.
+    /// The flows of the diagram, as the sentences the scorers read ("diagram: API --> Redis").
+    pub fn diagram_flows(&self) -> Vec<String> {
+        match &self.diagram {
+            Some(AnswerDiagram {
+                parsed: Ok(diagram),
+                ..
+            }) => crate::diagram::flows(diagram),
+            _ => Vec::new(),
+        }
+    }
+
+    /// All the candidate's text, sections in order, then the diagram's flows.
     pub fn full_text(&self) -> String {
-        self.sections
+        let mut parts: Vec<String> = self
+            .sections
             .iter()
-            .map(|s| s.text.trim())
-            .collect::<Vec<_>>()
-            .join("\n\n")
+            .map(|s| s.text.trim().to_owned())
+            .collect();
+        let flows = self.diagram_flows();
+        if !flows.is_empty() {
+            parts.push(format!(
+                "The candidate's architecture diagram, flow by flow:\n{}",
+                flows.join("\n")
+            ));
+        }
+        parts.join("\n\n")
     }
 }
 

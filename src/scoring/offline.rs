@@ -112,7 +112,7 @@ pub fn score_with(
         flag_list.push(flags::PROMPT_INJECTION.to_owned());
     }
     let feedback = feedback(question, &rubric, &evidence);
-    Scorecard::assemble(
+    let mut card = Scorecard::assemble(
         question,
         framework,
         ScorerInfo::offline(),
@@ -123,7 +123,9 @@ pub fn score_with(
             insufficient: evidence.insufficient(),
         },
         &calibration.offline,
-    )
+    );
+    card.attach_diagram(question, answer);
+    card
 }
 
 /// `hits[unit][item]`: the facets of each item found in each unit that can be evidence.

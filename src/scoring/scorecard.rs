@@ -185,6 +185,8 @@ pub mod flags {
     pub const JUDGE_FAILED_OFFLINE_FALLBACK: &str = "llm_judge_failed_offline_fallback";
     /// The LLM judge quoted text that is not in the transcript; those items got no credit.
     pub const UNVERIFIED_EVIDENCE: &str = "unverified_evidence";
+    /// The answer's Mermaid diagram did not parse; the rest was graded without it.
+    pub const DIAGRAM_UNREADABLE: &str = "diagram_unreadable";
 }
 
 /// How the candidate communicated, where a session recorded it.
@@ -211,6 +213,9 @@ pub struct Scorecard {
     pub feedback: Feedback,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signals: Option<Signals>,
+    /// The candidate's architecture diagram, read and compared with the reference one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagram: Option<crate::diagram::DiagramCard>,
     /// How a spoken answer was delivered (pace, fillers, pauses); absent for written ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<crate::speech::delivery::Delivery>,
@@ -322,8 +327,25 @@ impl Scorecard {
             flags,
             feedback,
             signals: None,
+            diagram: None,
             delivery: None,
             coverage: (coverage * 1000.0).round() / 1000.0,
+        }
+    }
+
+    /// Adds what the answer's diagram shows: its review against the question's reference
+    /// architecture, or the flag saying it could not be read.
+    pub fn attach_diagram(&mut self, question: &Question, answer: &crate::scoring::Answer) {
+        match answer.diagram.as_ref().map(|d| &d.parsed) {
+            Some(Ok(diagram)) => {
+                let reference = question
+                    .reference_diagram
+                    .as_deref()
+                    .and_then(|r| crate::diagram::parse::parse(r).ok());
+                self.diagram = Some(crate::diagram::review(diagram, reference.as_ref()));
+            }
+            Some(Err(_)) => self.flags.push(flags::DIAGRAM_UNREADABLE.to_owned()),
+            None => {}
         }
     }
 

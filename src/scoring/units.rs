@@ -183,6 +183,21 @@ pub fn read(answer: &Answer, normaliser: &Normaliser, lexicon: &Lexicon) -> Evid
             }
         }
     }
+    // The diagram's flows read like sentences ("diagram: API --> Redis cache (read path)"):
+    // each relates two components, as an arrow in notes does.
+    let stage = answer.diagram.as_ref().and_then(|d| d.stage.clone());
+    for flow in answer.diagram_flows() {
+        read_sentence(
+            &mut ev,
+            flow,
+            &[],
+            (answer.sections.len(), stage.as_ref()),
+            normaliser,
+            lexicon,
+            &mut opportunities,
+            &mut broken,
+        );
+    }
     // A word salad can pass sentence by sentence by luck; over the whole answer its broken
     // grammar shows, and then nothing in it states anything.
     if opportunities >= MIN_FLUENCY_SAMPLE
@@ -341,6 +356,7 @@ mod tests {
 
     fn unit(text: &str) -> Unit {
         let answer = Answer {
+            diagram: None,
             sections: vec![crate::scoring::Section {
                 stage: None,
                 text: text.to_owned(),
