@@ -122,6 +122,12 @@ pub enum Command {
     History(HistoryArgs),
     /// Progress per level and topic, weakest topics, and what to practise next.
     Stats(StatsArgs),
+    /// A mentor's review: override rubric verdicts of a finished interview or a JSON scorecard
+    /// written by `score --report`; without --item, list the items and the machine's verdicts.
+    Review(ReviewArgs),
+    /// Batches submitted with `score --batch` (or written with --batch-file): list, check,
+    /// collect their scorecards, cancel.
+    Batch(BatchArgs),
     /// Check that the configured endpoint can play interviewer and judge.
     Doctor,
     /// Print the exact request rehearse would send to the model, as JSON, to see or tune it.
@@ -234,6 +240,8 @@ pub enum ScoreFormat {
     Text,
     /// JSON Lines: one scorecard object per input, in input order.
     Json,
+    /// One row per input (RFC 4180, with a header row): overall, band, a column per stage.
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -276,6 +284,18 @@ pub struct ScoreArgs {
     /// Format of the reports written with --report.
     #[arg(long, value_enum, default_value_t = ReportFormat::Md, requires = "report")]
     pub report_format: ReportFormat,
+
+    /// Judge all the answers in one batch through the provider's Batch API (about half the
+    /// price; done within 24 h): waits for it and prints the scorecards. After Ctrl-C, `rehearse
+    /// batch collect ID` picks it up.
+    #[arg(long, conflicts_with_all = ["audio", "batch_file", "jobs"])]
+    pub batch: bool,
+
+    /// Write the batch's request file (JSONL) to FILE without submitting it, for `vllm
+    /// run-batch -i FILE -o OUT` or a provider's console; score OUT with `rehearse batch
+    /// collect --from OUT`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["audio", "report", "jobs"])]
+    pub batch_file: Option<PathBuf>,
 
     /// Answer files (Markdown or text, up to 1 MB each); `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
@@ -368,10 +388,210 @@ pub enum PromptCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct BatchArgs {
+    #[command(subcommand)]
+    pub which: BatchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Recorded batches, newest first, with their last known status.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Ask the provider how a batch is doing.
+    Status {
+        /// The batch: rehearse's id, the provider's (`batch_…`), or a unique prefix.
+        id: String,
+    },
+    /// Turn a finished batch's results into scorecards, in input order (the same output every
+    /// time).
+    Collect(CollectArgs),
+    /// Ask the provider to stop a batch; what already ran can still be collected.
+    Cancel {
+        /// The batch: rehearse's id, the provider's (`batch_…`), or a unique prefix.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The batch: rehearse's id, the provider's (`batch_…`), or a unique prefix. With --from it
+    /// may be left out: the output's custom_ids name the batch.
+    #[arg(required_unless_present = "from")]
+    pub id: Option<String>,
+
+    /// Score this output file (from `vllm run-batch -o OUT` or a provider's console) instead
+    /// of downloading the results.
+    #[arg(long, value_name = "OUT")]
+    pub from: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScoreFormat::Text)]
+    pub format: ScoreFormat,
+
+    /// Also write one report per answer into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+
+    /// Format of the reports written with --report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md, requires = "report")]
+    pub report_format: ReportFormat,
+
+    /// Score the answers whose request failed with the offline scorer (their cards say so).
+    #[arg(long, value_enum, value_name = "offline")]
+    pub fallback: Option<Fallback>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Table,
+    Json,
+    /// One row per session (RFC 4180, with a header row).
+    Csv,
+}
+
+#[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-    pub format: ListFormat,
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
+    pub format: HistoryFormat,
+}
+
+/// One `--item ID --verdict V [--note TEXT]` group of `rehearse review`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewOverride {
+    pub item: String,
+    pub verdict: crate::scoring::Verdict,
+    pub note: Option<String>,
+}
+
+/// `rehearse review TARGET [--item ID --verdict V [--note TEXT]]...`. Parsed by hand from the
+/// matches because each `--verdict` and `--note` belongs to the `--item` before it, which
+/// clap's derive cannot express; positions in the command line pair them.
+#[derive(Debug, Clone)]
+pub struct ReviewArgs {
+    /// Session id (or unique prefix), or the path of a JSON scorecard from `score --report`.
+    pub target: String,
+    /// The overrides, or what is wrong with how they were given (a usage error, exit 2).
+    pub overrides: Result<Vec<ReviewOverride>, String>,
+}
+
+impl clap::FromArgMatches for ReviewArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let target = matches
+            .get_one::<String>("target")
+            .cloned()
+            .unwrap_or_default();
+        Ok(ReviewArgs {
+            target,
+            overrides: review_overrides(matches),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = ReviewArgs::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+/// Pairs each `--verdict` and `--note` with the `--item` before it, by position.
+fn review_overrides(matches: &clap::ArgMatches) -> Result<Vec<ReviewOverride>, String> {
+    let positioned = |name: &str| -> Vec<(usize, String)> {
+        match (matches.indices_of(name), matches.get_many::<String>(name)) {
+            (Some(at), Some(values)) => at.zip(values.cloned()).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut all: Vec<(usize, &str, String)> = Vec::new();
+    for name in ["item", "verdict", "note"] {
+        all.extend(positioned(name).into_iter().map(|(i, v)| (i, name, v)));
+    }
+    all.sort_by_key(|(i, ..)| *i);
+    let mut overrides: Vec<(String, Option<crate::scoring::Verdict>, Option<String>)> = Vec::new();
+    for (_, name, value) in all {
+        match (name, overrides.last_mut()) {
+            ("item", _) => overrides.push((value, None, None)),
+            ("verdict", Some((item, verdict @ None, _))) => {
+                *verdict =
+                    Some(parse_verdict(&value).map_err(|e| {
+                        format!("invalid --verdict '{value}' for --item {item}: {e}")
+                    })?);
+            }
+            ("note", Some((_, _, note @ None))) => *note = Some(value),
+            (other, Some((item, ..))) => {
+                return Err(format!(
+                    "--{other} given twice for --item {item}; give each --item its own --verdict and --note"
+                ));
+            }
+            (other, None) => {
+                return Err(format!(
+                    "--{other} must follow the --item it is about, e.g. --item traffic-math --verdict covered"
+                ));
+            }
+        }
+    }
+    overrides
+        .into_iter()
+        .map(|(item, verdict, note)| match verdict {
+            Some(verdict) => Ok(ReviewOverride {
+                item,
+                verdict,
+                note,
+            }),
+            None => Err(format!(
+                "--item {item} needs a --verdict (covered, partial or missing)"
+            )),
+        })
+        .collect()
+}
+
+impl Args for ReviewArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.arg(
+            clap::Arg::new("target")
+                .required(true)
+                .value_name("SESSION|SCORECARD.json")
+                .help("Session id or unique prefix (see `rehearse history`), or a JSON scorecard written by `score --report DIR --report-format json`"),
+        )
+        .arg(
+            clap::Arg::new("item")
+                .long("item")
+                .value_name("ID")
+                .action(clap::ArgAction::Append)
+                .help("Rubric item to override (repeatable; `rehearse review TARGET` lists them)"),
+        )
+        .arg(
+            clap::Arg::new("verdict")
+                .long("verdict")
+                .value_name("covered|partial|missing")
+                .action(clap::ArgAction::Append)
+                .help("The reviewer's verdict for the --item before it"),
+        )
+        .arg(
+            clap::Arg::new("note")
+                .long("note")
+                .value_name("TEXT")
+                .action(clap::ArgAction::Append)
+                .help("Why, for the --item before it (optional)"),
+        )
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        ReviewArgs::augment_args(cmd)
+    }
+}
+
+pub fn parse_verdict(s: &str) -> Result<crate::scoring::Verdict, String> {
+    use crate::scoring::Verdict;
+    match s.to_ascii_lowercase().as_str() {
+        "covered" => Ok(Verdict::Covered),
+        "partial" => Ok(Verdict::Partial),
+        "missing" => Ok(Verdict::Missing),
+        _ => Err("expected covered, partial or missing".into()),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

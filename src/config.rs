@@ -322,6 +322,11 @@ impl Config {
             .unwrap_or(settings::DEFAULT_MODEL)
     }
 
+    /// How long `score --batch` waits between status checks.
+    pub fn batch_poll(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.int(&settings::BATCH_POLL_SECS))
+    }
+
     pub fn judge_model(&self) -> &str {
         self.text(&settings::JUDGE_MODEL).unwrap_or(self.model())
     }

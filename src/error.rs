@@ -27,6 +27,10 @@ pub enum Error {
     Write(Box<WriteError>),
     #[error(transparent)]
     Prompt(Box<crate::prompts::PromptError>),
+    #[error(transparent)]
+    Cohort(Box<crate::cohort::CohortError>),
+    #[error(transparent)]
+    Review(Box<crate::scoring::review::ReviewError>),
     /// A mistake in how the tool was called or in what it was given.
     #[error("{0}")]
     Usage(String),
@@ -57,6 +61,8 @@ boxed_from!(
     Llm(LlmError),
     Write(WriteError),
     Prompt(crate::prompts::PromptError),
+    Review(crate::scoring::review::ReviewError),
+    Cohort(crate::cohort::CohortError),
 );
 
 impl Error {
@@ -67,6 +73,8 @@ impl Error {
             Error::NotFound(_) | Error::Usage(_) => USAGE,
             Error::Store(e) => e.exit_code(),
             Error::Prompt(e) => e.exit_code(),
+            Error::Review(e) => e.exit_code(),
+            Error::Cohort(e) => e.exit_code(),
             Error::Llm(_) | Error::Failed(_) => FAILURE,
             Error::Write(e) if e.io().is_some_and(is_broken_pipe) => OK,
             Error::Write(e) if e.is_input_problem() => USAGE,

@@ -9,6 +9,7 @@
 pub mod bank;
 pub mod cli;
 pub mod cmd;
+pub mod cohort;
 pub mod config;
 pub mod diagram;
 pub mod embedded;

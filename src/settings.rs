@@ -219,6 +219,20 @@ pub static RETRY_BASE_MS: Def = Def {
     help: "Base delay of the exponential retry backoff, in milliseconds (capped at 8 s)",
 };
 
+pub static BATCH_POLL_SECS: Def = Def {
+    name: "batch_poll_secs",
+    flag: None,
+    value_name: "SECS",
+    env: &["REHEARSE_BATCH_POLL_SECS"],
+    in_file: true,
+    ty: Ty::Int {
+        range: 0..=3600,
+        what: SECONDS,
+    },
+    fallback: Fallback::Value("30"),
+    help: "Seconds between status checks of a batch submitted with `score --batch`",
+};
+
 pub static HOME: Def = Def {
     name: "home",
     flag: Some("home"),
@@ -361,6 +375,7 @@ pub static ALL: &[&Def] = &[
     &CONNECT_TIMEOUT_SECS,
     &MAX_RETRIES,
     &RETRY_BASE_MS,
+    &BATCH_POLL_SECS,
     &HOME,
     &QUESTIONS,
     &OFFLINE,

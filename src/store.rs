@@ -151,6 +151,38 @@ impl Store {
         Ok(name)
     }
 
+    /// Where pending and collected cohort batches are recorded, one directory each.
+    pub fn batches_dir(&self) -> PathBuf {
+        self.home.join("batches")
+    }
+
+    /// Creates the directory of a new batch exclusively, named `base` (or `base-2`, `base-3`…
+    /// when taken). Returns its id and path.
+    pub fn create_batch_dir(&self, base: &str) -> Result<(String, PathBuf), StoreError> {
+        let root = self.batches_dir();
+        fs::create_dir_all(&root).map_err(|source| StoreError::Write {
+            path: root.clone(),
+            source,
+        })?;
+        for n in 1..=1000 {
+            let id = if n == 1 {
+                base.to_owned()
+            } else {
+                format!("{base}-{n}")
+            };
+            let path = root.join(&id);
+            match fs::create_dir(&path) {
+                Ok(()) => return Ok((id, path)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(source) => return Err(StoreError::Write { path, source }),
+            }
+        }
+        Err(StoreError::Write {
+            path: root.join(base),
+            source: std::io::Error::other("no free batch id"),
+        })
+    }
+
     fn locks_dir(&self) -> PathBuf {
         self.home.join("locks")
     }

@@ -1,6 +1,7 @@
 //! The command layer: turns parsed arguments into calls on the library and writes the results.
 //! Every command returns [`crate::Result`]; the binary turns its error into an exit code.
 
+mod batch;
 mod completions;
 mod config;
 mod doctor;
@@ -9,6 +10,7 @@ mod practice;
 mod prompt;
 mod questions;
 pub mod report;
+mod review;
 mod score;
 mod stats;
 mod transcribe;
@@ -40,6 +42,17 @@ pub fn run(cli: Cli) -> crate::Result<()> {
             load_prompts(&config)?;
             let bank = load_bank(&config)?;
             prompt::run(&config, &bank, &args)
+        }
+        Some(Command::Batch(args)) => {
+            let config = load_config(&global)?;
+            load_prompts(&config)?;
+            let bank = load_bank(&config)?;
+            batch::run(&config, &bank, &args)
+        }
+        Some(Command::Review(args)) => {
+            let config = load_config(&global)?;
+            let bank = load_bank(&config)?;
+            review::run(&config, &bank, &args)
         }
         Some(Command::Transcribe(args)) => transcribe::run(&load_config(&global)?, &args),
         Some(Command::History(args)) => history::run(&load_config(&global)?, &args),

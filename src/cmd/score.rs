@@ -71,7 +71,7 @@ pub(super) fn read_answer(path: &Path) -> Result<String, String> {
     Ok(text)
 }
 
-fn display_name(path: &Path) -> String {
+pub(super) fn display_name(path: &Path) -> String {
     if path == Path::new("-") {
         "stdin".into()
     } else {
@@ -92,6 +92,9 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> crate::Result<()> 
         return Err(crate::Error::Usage(
             "standard input (-) can be given only once".into(),
         ));
+    }
+    if args.batch || args.batch_file.is_some() {
+        return super::batch::submit(config, bank, question, framework, args);
     }
     let err_style = Style::for_stderr(config.no_color());
     let scorer = super::judge_scorer(config, args.fallback == Some(Fallback::Offline))?;
@@ -154,10 +157,8 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> crate::Result<()> 
         )?;
     }
 
-    let mut out = std::io::stdout().lock();
-    let style = Style::for_stdout(config.no_color(), args.format == ScoreFormat::Json);
+    let mut printer = Printer::new(config, args.format, question, framework)?;
     let mut failures = 0;
-    let mut first = true;
     for ((name, _), result) in inputs.iter().zip(&results) {
         let Some(result) = result else { continue };
         match result {
@@ -168,26 +169,7 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> crate::Result<()> 
                         "warning: {name}: the LLM judge failed ({err}); scored offline because of --fallback offline"
                     )?;
                 }
-                match args.format {
-                    ScoreFormat::Json => {
-                        let line = ScoreLine {
-                            schema_version: 1,
-                            input: name,
-                            card: &scored.card,
-                        };
-                        serde_json::to_writer(&mut out, &line)?;
-                        writeln!(out)?;
-                    }
-                    ScoreFormat::Text => {
-                        if !first {
-                            writeln!(out)?;
-                        }
-                        let text =
-                            report::text::render(&scored.card, question, framework, name, style);
-                        out.write_all(text.as_bytes())?;
-                    }
-                }
-                first = false;
+                printer.card(name, &scored.card)?;
             }
             Err(err) => {
                 failures += 1;
@@ -195,7 +177,7 @@ pub fn run(config: &Config, bank: &Bank, args: &ScoreArgs) -> crate::Result<()> 
             }
         }
     }
-    out.flush()?;
+    printer.finish()?;
     if transcription_failures > 0 {
         return Err(crate::Error::Failed(format!(
             "{transcription_failures} of {} recording(s) could not be transcribed; the others were scored",
@@ -244,9 +226,129 @@ fn warn_unreadable_diagrams(
     Ok(())
 }
 
+/// Prints scorecards on stdout in the chosen format, in the order given: readable cards, JSON
+/// Lines (design §7) or CSV rows under one header. Shared by `score` and `batch collect`.
+pub(super) struct Printer<'a> {
+    format: ScoreFormat,
+    style: Style,
+    question: &'a Question,
+    framework: &'a Framework,
+    out: std::io::StdoutLock<'static>,
+    first: bool,
+}
+
+impl<'a> Printer<'a> {
+    pub(super) fn new(
+        config: &Config,
+        format: ScoreFormat,
+        question: &'a Question,
+        framework: &'a Framework,
+    ) -> crate::Result<Printer<'a>> {
+        let mut out = std::io::stdout().lock();
+        if format == ScoreFormat::Csv {
+            report::csv::CsvWriter::new(&mut out).row(&report::csv::scorecard_header(framework))?;
+        }
+        Ok(Printer {
+            format,
+            style: Style::for_stdout(config.no_color(), format != ScoreFormat::Text),
+            question,
+            framework,
+            out,
+            first: true,
+        })
+    }
+
+    pub(super) fn card(&mut self, name: &str, card: &Scorecard) -> crate::Result<()> {
+        match self.format {
+            ScoreFormat::Json => {
+                let line = ScoreLine {
+                    schema_version: 1,
+                    input: name,
+                    card,
+                };
+                serde_json::to_writer(&mut self.out, &line)?;
+                writeln!(self.out)?;
+            }
+            ScoreFormat::Csv => {
+                report::csv::CsvWriter::new(&mut self.out).row(&report::csv::scorecard_row(
+                    name,
+                    card,
+                    self.framework,
+                ))?;
+            }
+            ScoreFormat::Text => {
+                if !self.first {
+                    writeln!(self.out)?;
+                }
+                let text =
+                    report::text::render(card, self.question, self.framework, name, self.style);
+                self.out.write_all(text.as_bytes())?;
+            }
+        }
+        self.first = false;
+        Ok(())
+    }
+
+    pub(super) fn finish(mut self) -> crate::Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+/// Writes the reports of `score --report DIR`, one per answer, named after the answer file
+/// (`stdin` for `-`; `-2`, `-3`… when two answers share a name).
+pub(super) struct ReportWriter<'a> {
+    dir: &'a Path,
+    format: crate::cli::ReportFormat,
+    used: Vec<String>,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+impl<'a> ReportWriter<'a> {
+    pub(super) fn new(
+        dir: &'a Path,
+        format: crate::cli::ReportFormat,
+    ) -> crate::Result<ReportWriter<'a>> {
+        crate::files::ensure_dir(dir)?;
+        Ok(ReportWriter {
+            dir,
+            format,
+            used: Vec::new(),
+            now: chrono::Utc::now(),
+        })
+    }
+
+    pub(super) fn write(
+        &mut self,
+        question: &Question,
+        framework: &Framework,
+        name: &str,
+        text: &str,
+        card: &Scorecard,
+    ) -> crate::Result<std::path::PathBuf> {
+        let stem = Path::new(name)
+            .file_stem()
+            .map_or("answer".to_owned(), |s| s.to_string_lossy().into_owned());
+        let mut file = stem.clone();
+        let mut n = 2;
+        while self.used.contains(&file) {
+            file = format!("{stem}-{n}");
+            n += 1;
+        }
+        self.used.push(file.clone());
+        let answer = Answer::from_text(text, framework);
+        let model =
+            crate::report::model::build(card, question, framework, None, &answer, name, self.now);
+        let rendered = super::report::render(self.format, &model, card, None, Some(text));
+        let path = self.dir.join(format!("{file}.{}", self.format.extension()));
+        crate::files::write_output(&path, rendered.as_bytes())?;
+        Ok(path)
+    }
+}
+
 type Outcome = Option<Result<Scored, crate::llm::LlmError>>;
 
-/// One report per scored answer in `dir`, named after the answer file (`stdin` for `-`).
+/// One report per scored answer in `dir`.
 fn write_reports(
     dir: &Path,
     format: crate::cli::ReportFormat,
@@ -256,36 +358,12 @@ fn write_reports(
     results: &[Outcome],
     stderr: &mut impl Write,
 ) -> crate::Result<()> {
-    crate::files::ensure_dir(dir)?;
-    let now = chrono::Utc::now();
-    let mut used: Vec<String> = Vec::new();
+    let mut writer = ReportWriter::new(dir, format)?;
     for ((name, text), result) in inputs.iter().zip(results) {
         let (Ok(text), Some(Ok(scored))) = (text, result) else {
             continue;
         };
-        let stem = Path::new(name)
-            .file_stem()
-            .map_or("answer".to_owned(), |s| s.to_string_lossy().into_owned());
-        let mut file = stem.clone();
-        let mut n = 2;
-        while used.contains(&file) {
-            file = format!("{stem}-{n}");
-            n += 1;
-        }
-        used.push(file.clone());
-        let answer = Answer::from_text(text, framework);
-        let model = crate::report::model::build(
-            &scored.card,
-            question,
-            framework,
-            None,
-            &answer,
-            name,
-            now,
-        );
-        let rendered = super::report::render(format, &model, &scored.card, None, Some(text));
-        let path = dir.join(format!("{file}.{}", format.extension()));
-        crate::files::write_output(&path, rendered.as_bytes())?;
+        let path = writer.write(question, framework, name, text, &scored.card)?;
         writeln!(stderr, "report: {}", path.display())?;
     }
     Ok(())

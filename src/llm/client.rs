@@ -149,7 +149,7 @@ impl OpenAiClient {
         })
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
 
@@ -159,7 +159,11 @@ impl OpenAiClient {
     }
 
     /// Reads a whole (non-streamed) body, refusing more than [`MAX_REPLY_BYTES`].
-    async fn read_body(&self, mut resp: reqwest::Response, url: &str) -> Result<String, LlmError> {
+    pub(crate) async fn read_body(
+        &self,
+        mut resp: reqwest::Response,
+        url: &str,
+    ) -> Result<String, LlmError> {
         let mut body = Vec::new();
         while let Some(chunk) = resp
             .chunk()
@@ -178,7 +182,7 @@ impl OpenAiClient {
         request_body(&self.settings.model, request, stream)
     }
 
-    fn map_send_error(&self, err: reqwest::Error, url: &str) -> LlmError {
+    pub(crate) fn map_send_error(&self, err: reqwest::Error, url: &str) -> LlmError {
         if err.is_timeout() {
             LlmError::Timeout {
                 url: redact_url(url),
@@ -202,7 +206,7 @@ impl OpenAiClient {
 
     /// Sends `body` to `path`, retrying what may succeed on another attempt. Returns the
     /// successful response; error statuses become [`LlmError::Status`] with the server's words.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -217,7 +221,7 @@ impl OpenAiClient {
 
     /// [`Self::send`] with the body attached by `attach` on every attempt (a multipart form
     /// cannot be cloned, so it is built again each time).
-    async fn send_with(
+    pub(crate) async fn send_with(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -377,7 +381,8 @@ impl OpenAiClient {
     }
 }
 
-fn parse_completion(text: &str, url: &str) -> Result<Completion, LlmError> {
+/// A chat completion's JSON, as a [`Completion`]; `url` names where it came from in errors.
+pub(crate) fn parse_completion(text: &str, url: &str) -> Result<Completion, LlmError> {
     let wire: CompletionWire = serde_json::from_str(text).map_err(|_| LlmError::NotCompatible {
         url: redact_url(url),
         detail: format!("the reply is not JSON: {}", error_message(text)),

@@ -3,6 +3,7 @@
 //! Interview and scoring code depend on the small [`ChatModel`] trait, not on HTTP, so they can
 //! be tested with a fake; [`client::OpenAiClient`] is the real implementation.
 
+pub mod batch;
 pub mod client;
 pub mod error;
 pub mod redact;

@@ -147,7 +147,8 @@ pub async fn complete_json<T>(
 
 /// The text of a completion that ended normally; a refusal, a content filter or running out of
 /// tokens is said as such instead of as "no JSON found".
-fn usable(completion: crate::llm::Completion) -> Result<String, LlmError> {
+/// The reply's text, unless the model refused, ran out of tokens or was filtered.
+pub(crate) fn usable(completion: crate::llm::Completion) -> Result<String, LlmError> {
     if let Some(reason) = completion.refusal.filter(|r| !r.trim().is_empty()) {
         return Err(LlmError::Refused(reason));
     }
@@ -160,7 +161,8 @@ fn usable(completion: crate::llm::Completion) -> Result<String, LlmError> {
     }
 }
 
-fn parse_and_check<T>(
+/// The JSON object in `reply`, checked by `check`; the message says what is wrong.
+pub(crate) fn parse_and_check<T>(
     reply: &str,
     check: &impl Fn(&Value) -> Result<T, String>,
 ) -> Result<T, String> {

@@ -41,7 +41,19 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(s, "| Source | `{}` |\n", cell(&r.source));
 
-    let _ = writeln!(s, "## Overall: {:.1} / 100 — {}\n", r.overall, r.band_label);
+    let reviewed = if r.reviewed.is_some() {
+        " (reviewed)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        s,
+        "## Overall: {:.1} / 100 — {}{reviewed}\n",
+        r.overall, r.band_label
+    );
+    if let Some(review) = &r.reviewed {
+        let _ = writeln!(s, "_{}_\n", inert(review));
+    }
     if let Some(caveat) = &r.caveat {
         let _ = writeln!(s, "> {caveat}\n");
     }
@@ -83,6 +95,9 @@ pub fn render(r: &Report) -> String {
         }
         if let Some(stage) = &item.said_in {
             let _ = writeln!(s, "  _Said during {stage}: it counts all the same._");
+        }
+        if let Some(review) = &item.reviewed {
+            let _ = writeln!(s, "  _{}_", inert(review));
         }
     }
 

@@ -1,6 +1,7 @@
-//! Presenting scorecards: the terminal scorecard, reports in Markdown, HTML and JSON, and
-//! progress statistics across sessions.
+//! Presenting scorecards: the terminal scorecard, reports in Markdown, HTML and JSON, CSV for
+//! spreadsheets, and progress statistics across sessions.
 
+pub mod csv;
 pub mod html;
 pub mod json;
 pub mod markdown;

@@ -33,6 +33,8 @@ pub struct ItemRow {
     pub evidence: Option<String>,
     /// The title of the stage the point was made in, when it was not its own.
     pub said_in: Option<String>,
+    /// A reviewer's override: "reviewer: covered (machine: missing) — note".
+    pub reviewed: Option<String>,
 }
 
 /// A point the candidate missed, with the reference answer's sentence that makes it.
@@ -132,6 +134,8 @@ pub struct Report {
     pub scorer_label: String,
     /// What to keep in mind about this grade ([`crate::scoring::Scorecard::caveat`]).
     pub caveat: Option<String>,
+    /// Set when a reviewer overrode verdicts: the grade is the reviewed one.
+    pub reviewed: Option<String>,
     pub feedback_is_model_output: bool,
     pub duration_secs: Option<u64>,
     pub overall: f64,
@@ -304,6 +308,19 @@ pub fn build(
             point: point(&v.id),
             evidence: v.evidence.clone(),
             said_in: v.said_in.as_deref().map(stage_title),
+            reviewed: v.review.as_ref().map(|r| {
+                let note = r
+                    .note
+                    .as_ref()
+                    .map(|n| format!(" — {n}"))
+                    .unwrap_or_default();
+                format!(
+                    "Reviewer: {} (the machine said {}, {}){note}",
+                    v.verdict.as_str(),
+                    r.machine_verdict.as_str(),
+                    r.at.format("%Y-%m-%d %H:%M UTC")
+                )
+            }),
         })
         .collect();
     // The reference answer's own best sentence for each point the candidate missed.
@@ -364,6 +381,7 @@ pub fn build(
         mode: session.map_or("written answer".to_owned(), |s| s.mode.as_str().to_owned()),
         scorer_label: card.scorer.describe(),
         caveat: card.caveat().map(str::to_owned),
+        reviewed: card.review_label(),
         feedback_is_model_output: card.scorer.kind == ScorerKind::Llm,
         scorer: card.scorer.clone(),
         duration_secs: session.map(|s| s.stages.iter().map(|c| c.spent_ms).sum::<u64>() / 1000),

@@ -79,10 +79,19 @@ pub fn render(
         ));
     } else {
         s.push_str(&format!(
-            "{} {:.1} / 100 — {band}\n",
+            "{} {:.1} / 100 — {band}{}\n",
             style.bold("Overall"),
-            card.overall
+            card.overall,
+            if card.review.is_some() {
+                " (reviewed)"
+            } else {
+                ""
+            }
         ));
+    }
+    if let Some(review) = card.review_label() {
+        s.push_str(&style.dim(&ui::wrap(&review, width, "")));
+        s.push('\n');
     }
     s.push_str(&stage_lines(card, framework));
     if let Some(caveat) = card.caveat() {
@@ -124,6 +133,22 @@ pub fn render(
                     "        (said during {})\n",
                     framework.stage_title(stage)
                 )));
+            }
+            if let Some(r) = &v.review {
+                let note = r
+                    .note
+                    .as_ref()
+                    .map(|n| format!(": {}", ui::clean(n)))
+                    .unwrap_or_default();
+                s.push_str(&style.dim(&ui::wrap(
+                    &format!(
+                        "reviewed; the machine said {}{note}",
+                        r.machine_verdict.as_str()
+                    ),
+                    width,
+                    "        ",
+                )));
+                s.push('\n');
             }
         }
     }

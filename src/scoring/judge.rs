@@ -306,6 +306,13 @@ fn delimiter_tag(question_id: &str, transcript: &str, notes: &[String]) -> Strin
 /// own hash), the interviewer's notes (model output shaped by the candidate, so data too) and
 /// the candidate's text travel in the user message.
 pub fn messages(input: &JudgeInput<'_>) -> Result<Vec<Message>, prompts::PromptError> {
+    let system = system_prompt(input)?;
+    messages_with(input, system)
+}
+
+/// The judge's system prompt for `input`'s question and seniority: the same for every answer to
+/// them, so a batch renders it once.
+pub fn system_prompt(input: &JudgeInput<'_>) -> Result<String, prompts::PromptError> {
     let items: Vec<ItemForPrompt<'_>> = expected_items(input.question, input.seniority)
         .into_iter()
         .map(|i| ItemForPrompt {
@@ -313,10 +320,7 @@ pub fn messages(input: &JudgeInput<'_>) -> Result<Vec<Message>, prompts::PromptE
             point: &i.point,
         })
         .collect();
-    let tag = delimiter_tag(&input.question.id, &input.transcript, &input.notes);
-    let open = format!("<<<CANDIDATE_TEXT {tag}>>>");
-    let close = format!("<<<END_CANDIDATE_TEXT {tag}>>>");
-    let system = prompts::render(
+    prompts::render(
         "judge.system.jinja",
         json!({
             "question": input.question,
@@ -325,7 +329,18 @@ pub fn messages(input: &JudgeInput<'_>) -> Result<Vec<Message>, prompts::PromptE
             "min_quote_words": MIN_QUOTE_WORDS,
             "max_quote_words": MAX_QUOTE_WORDS,
         }),
-    )?;
+    )
+}
+
+/// [`messages`] with the system prompt already rendered ([`system_prompt`] of the same
+/// question and seniority).
+pub fn messages_with(
+    input: &JudgeInput<'_>,
+    system: String,
+) -> Result<Vec<Message>, prompts::PromptError> {
+    let tag = delimiter_tag(&input.question.id, &input.transcript, &input.notes);
+    let open = format!("<<<CANDIDATE_TEXT {tag}>>>");
+    let close = format!("<<<END_CANDIDATE_TEXT {tag}>>>");
     let user = prompts::render(
         "judge.user.jinja",
         json!({
@@ -346,14 +361,26 @@ pub const SCHEMA_NAME: &str = "rubric_verdicts";
 /// The judge's request before a structured-output level is chosen: its messages, greedy
 /// sampling with a fixed seed, and a reply budget sized to the rubric.
 pub fn request(input: &JudgeInput<'_>) -> Result<ChatRequest, prompts::PromptError> {
+    Ok(request_of(input, messages(input)?))
+}
+
+/// [`request`] with the system prompt already rendered (see [`messages_with`]).
+pub fn request_with(
+    input: &JudgeInput<'_>,
+    system: String,
+) -> Result<ChatRequest, prompts::PromptError> {
+    Ok(request_of(input, messages_with(input, system)?))
+}
+
+fn request_of(input: &JudgeInput<'_>, messages: Vec<Message>) -> ChatRequest {
     let items = expected_items(input.question, input.seniority).len();
-    Ok(ChatRequest {
-        messages: messages(input)?,
+    ChatRequest {
+        messages,
         temperature: Some(TEMPERATURE),
         seed: Some(SEED),
         max_tokens: Some(max_tokens(items)),
         ..ChatRequest::default()
-    })
+    }
 }
 
 /// The JSON Schema of the judge's reply for `input`'s rubric.
@@ -423,6 +450,7 @@ pub fn assemble(input: &JudgeInput<'_>, reply: JudgeReply, scorer: ScorerInfo) -
                     .and_then(|f| f.stage.clone())
                     .filter(|s| *s != item.stage),
                 evidence: found.map(|f| f.quote),
+                review: None,
             }
         })
         .collect();

@@ -9,6 +9,7 @@ pub mod injection;
 pub mod judge;
 pub mod lexicon;
 pub mod offline;
+pub mod review;
 pub mod scorecard;
 pub mod text;
 pub mod units;

@@ -341,6 +341,7 @@ fn judge_item(
         said_in: shown
             .and_then(|(_, u)| u.stage.clone())
             .filter(|s| *s != item.item.stage),
+        review: None,
     };
     (verdict, trace)
 }

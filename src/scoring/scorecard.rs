@@ -168,6 +168,10 @@ pub struct ItemVerdict {
     /// counts wherever it was made, and the report says where that was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub said_in: Option<String>,
+    /// A reviewer's override: `verdict` above is then the reviewer's, and the machine's is kept
+    /// here beside the note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::scoring::review::ItemReview>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,6 +223,10 @@ pub struct Scorecard {
     /// How a spoken answer was delivered (pace, fillers, pauses); absent for written ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<crate::speech::delivery::Delivery>,
+    /// A mentor reviewed the verdicts: the numbers above come from the reviewed verdicts, the
+    /// machine's numbers are kept here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::scoring::review::Review>,
     /// The share of the rubric shown (verdicts × weights, stage-weighted), 0–1: what the
     /// calibration curve turned into `overall`. Kept out of the JSON of design §7.
     #[serde(skip)]
@@ -243,6 +251,43 @@ pub fn expected_items(question: &Question, seniority: Option<Seniority>) -> Vec<
         .iter()
         .filter(|item| item.expected_of(seniority))
         .collect()
+}
+
+/// Stage scores (stages with no expected items left out) and the stage-weighted share of the
+/// rubric shown, 0–1, from the verdicts × weights; the share becomes a stage's score through
+/// `curve`.
+pub fn grade(
+    rubric: &[ItemVerdict],
+    framework: &Framework,
+    curve: &crate::scoring::calibration::Curve,
+) -> (Vec<StageScore>, f64) {
+    let mut stages = Vec::new();
+    let mut weighted = 0.0;
+    let mut total_weight = 0.0;
+    for stage in &framework.stages {
+        let items: Vec<&ItemVerdict> = rubric.iter().filter(|v| v.stage == stage.id).collect();
+        let possible: f64 = items.iter().map(|v| f64::from(v.weight)).sum();
+        if possible == 0.0 {
+            continue;
+        }
+        let earned: f64 = items
+            .iter()
+            .map(|v| f64::from(v.weight) * v.verdict.credit())
+            .sum();
+        let share = earned / possible;
+        weighted += stage.weight * share;
+        total_weight += stage.weight;
+        stages.push(StageScore {
+            id: stage.id.clone(),
+            score: round1(curve.score(share)),
+        });
+    }
+    let coverage = if total_weight > 0.0 {
+        weighted / total_weight
+    } else {
+        0.0
+    };
+    (stages, coverage)
 }
 
 /// Scores are shown and stored with one decimal.
@@ -281,41 +326,17 @@ impl Scorecard {
             feedback,
             insufficient,
         } = judged;
-        let mut stages = Vec::new();
-        let mut weighted = 0.0;
-        let mut total_weight = 0.0;
-        for stage in &framework.stages {
-            let items: Vec<&ItemVerdict> = rubric.iter().filter(|v| v.stage == stage.id).collect();
-            let possible: f64 = items.iter().map(|v| f64::from(v.weight)).sum();
-            if possible == 0.0 {
-                continue;
-            }
-            let earned: f64 = items
-                .iter()
-                .map(|v| f64::from(v.weight) * v.verdict.credit())
-                .sum();
-            let share = earned / possible;
-            weighted += stage.weight * share;
-            total_weight += stage.weight;
-            stages.push(StageScore {
-                id: stage.id.clone(),
-                score: round1(curve.score(share)),
-            });
-        }
-        let coverage = if total_weight > 0.0 {
-            weighted / total_weight
-        } else {
-            0.0
-        };
+        let (stages, coverage) = grade(&rubric, framework, curve);
         let overall = round1(curve.score(coverage));
         // Too little to grade means no grade: a number beside "insufficient" would read as one.
-        let (overall, band) = if insufficient {
-            for stage in &mut stages {
-                stage.score = 0.0;
-            }
-            (0.0, Band::Insufficient)
+        let (stages, overall, band) = if insufficient {
+            let zero = stages
+                .into_iter()
+                .map(|s| StageScore { score: 0.0, ..s })
+                .collect();
+            (zero, 0.0, Band::Insufficient)
         } else {
-            (overall, Band::from_overall(overall))
+            (stages, overall, Band::from_overall(overall))
         };
         Scorecard {
             question: QuestionRef::from(question),
@@ -329,6 +350,7 @@ impl Scorecard {
             signals: None,
             diagram: None,
             delivery: None,
+            review: None,
             coverage: (coverage * 1000.0).round() / 1000.0,
         }
     }
@@ -445,6 +467,7 @@ concepts = ["x"]
                 },
                 evidence: None,
                 said_in: None,
+                review: None,
             })
             .collect();
         let card = Scorecard::assemble(
@@ -495,6 +518,7 @@ concepts = ["x"]
                     verdict,
                     evidence: None,
                     said_in: None,
+                    review: None,
                 })
                 .collect();
             Scorecard::assemble(

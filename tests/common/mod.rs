@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod batch_api;
 pub mod llama_session;
 pub mod mock;
 pub mod tokens;
