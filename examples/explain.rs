@@ -23,7 +23,7 @@ fn main() {
     let answer = Answer::from_text(&text, framework);
     let card = offline::score(q, framework, &answer, None);
     println!("overall {:.1} {}", card.overall, card.band.as_str());
-    let (evidence, traces) = offline::explain(q, &answer, None);
+    let (evidence, traces) = offline::explain(q, framework, &answer, None);
     for t in &traces {
         println!("\n{} {:?} coverage {:.2}", t.id, t.verdict, t.coverage);
         for (facet, score, unit) in &t.facets {

@@ -59,6 +59,9 @@ pub struct Stage {
     pub opening: String,
     /// Words a written answer's headings use for this stage ("use cases", "scale the design").
     pub headings: Vec<String>,
+    /// Whether a diagram's flows can show this stage's points. A diagram shows what the system
+    /// is made of and how the parts connect; it does not state requirements, numbers or reasons.
+    pub diagram_evidence: bool,
 }
 
 /// The ordered stages of one kind of interview, with its default length.
@@ -170,6 +173,7 @@ impl Frameworks {
                     goal: st.goal.0,
                     opening: st.opening.0,
                     headings: st.headings,
+                    diagram_evidence: st.diagram_evidence,
                 });
             }
             let minutes = fw.minutes.value.0;
@@ -278,6 +282,7 @@ struct RawStage {
     goal: Text,
     opening: Text,
     headings: Vec<String>,
+    diagram_evidence: bool,
 }
 
 impl Expected for RawStage {
@@ -296,10 +301,18 @@ impl<'de> FromToml<'de> for RawStage {
         let goal = field(&mut th, "goal");
         let opening = field(&mut th, "opening");
         let headings = opt_field::<List<Text>>(&mut th, "headings");
+        let diagram_evidence = opt_field::<bool>(&mut th, "diagram_evidence");
         finish(
             th,
             &[
-                "id", "title", "minutes", "weight", "goal", "opening", "headings",
+                "id",
+                "title",
+                "minutes",
+                "weight",
+                "goal",
+                "opening",
+                "headings",
+                "diagram_evidence",
             ],
         );
         Ok(RawStage {
@@ -315,6 +328,7 @@ impl<'de> FromToml<'de> for RawStage {
                 .into_iter()
                 .map(|h| normalise_heading(&h.0))
                 .collect(),
+            diagram_evidence: diagram_evidence.unwrap_or(false),
         })
     }
 }

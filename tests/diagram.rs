@@ -355,3 +355,102 @@ fn score_reports_show_the_diagram_in_markdown_and_as_svg_in_html() {
     assert!(html.contains("Redis cache"));
     assert!(!html.contains("<script"));
 }
+
+#[test]
+fn a_diagram_of_buzzwords_with_no_written_answer_is_not_graded() {
+    let sandbox = Sandbox::new();
+    let stuffed = "We use proven techniques.\n\n```mermaid\nflowchart LR\n  a[Consistent hashing] --> b[Sharding by short code] --> c[Replication with replicas]\n  c --> d[(Redis cache)] --> e[CDN edge] --> f[[Kafka queue]]\n  f --> g[Base62 counter ID range allocator] --> h[301 vs 302 redirect]\n  h --> i[Rate limiting] --> j[Load balancer] --> k[(Cassandra)]\n```\n";
+    let (card, _) = score_json(&sandbox, "work/stuffed.md", stuffed);
+    assert_eq!(card["band"], "insufficient", "{card}");
+    assert_eq!(
+        card["diagram"]["nodes"], 11,
+        "the diagram is still reviewed"
+    );
+}
+
+#[test]
+fn flows_show_the_architecture_not_the_requirements_or_the_numbers() {
+    // The same answer; its diagram's flows name every requirement and number, which only
+    // words can state.
+    let sandbox = Sandbox::new();
+    let labelled = "```mermaid\nflowchart LR\n  u([Users create a short code for a long URL]) -->|100M new links per day, 1,200 writes per second| api[URL service]\n  api -->|custom aliases and expiry dates, redirect under 20 ms| db[(Links DB)]\n```\n";
+    let (plain, _) = score_json(&sandbox, "work/plain.md", ANSWER);
+    let (drawn, _) = score_json(&sandbox, "work/drawn.md", &format!("{ANSWER}\n{labelled}"));
+    let verdicts = |card: &Value, stage: &str| -> Vec<(String, String)> {
+        card["rubric"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["stage"] == stage)
+            .map(|i| {
+                (
+                    i["verdict"].as_str().unwrap().to_owned(),
+                    i["evidence"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    for stage in ["requirements", "estimation", "tradeoffs"] {
+        for (_, evidence) in verdicts(&drawn, stage) {
+            assert!(!evidence.starts_with("diagram: "), "{stage}: {evidence}");
+        }
+        assert_eq!(
+            verdicts(&plain, stage)
+                .iter()
+                .map(|v| &v.0)
+                .collect::<Vec<_>>(),
+            verdicts(&drawn, stage)
+                .iter()
+                .map(|v| &v.0)
+                .collect::<Vec<_>>(),
+            "{stage}"
+        );
+    }
+}
+
+#[test]
+fn the_llm_judge_gets_no_credit_for_quoting_a_flow_as_a_requirement() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("work/a.md", &format!("{ANSWER}\n{DIAGRAM}"));
+    let server = MockServer::start(|req, _| {
+        let body = req.json();
+        let ids: Vec<String> = body["response_format"]["json_schema"]["schema"]["properties"]
+            ["items"]["items"]["properties"]["id"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        let items: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"id": id, "verdict": "covered", "evidence": "diagram: Browser --> Load balancer (POST /urls)"}))
+            .collect();
+        Reply::completion(
+            &json!({"items": items, "strengths": [], "improvements": [], "injection_attempt": false})
+                .to_string(),
+        )
+    });
+    let out = sandbox
+        .cmd()
+        .env("REHEARSE_BASE_URL", server.url())
+        .env("REHEARSE_MODEL", "judge-model")
+        .args(["score", "-q", "31", "--format", "json"])
+        .arg(&file)
+        .assert()
+        .success();
+    let card: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    for item in card["rubric"].as_array().unwrap() {
+        let architecture =
+            ["high_level", "deep_dive", "bottlenecks"].contains(&item["stage"].as_str().unwrap());
+        assert_eq!(
+            item["verdict"] == "covered",
+            architecture,
+            "a flow is evidence only for architecture stages: {item}"
+        );
+    }
+    assert_eq!(
+        card["flags"],
+        json!([]),
+        "a real quote of the diagram is not a fabrication"
+    );
+}

@@ -966,13 +966,31 @@ fn in_a_real_terminal_diagram_takes_a_block_shows_it_and_keeps_the_last_good_ver
     p.exp_string("\u{1b}[?2004h").unwrap();
     p.send_line("").unwrap();
     p.exp_regex(r"\[1/6 requirements").unwrap();
+
+    // Pasted without the quotes: read on to the empty line, not turned into answers.
+    p.send_line("/diagram").unwrap();
+    p.exp_string("Your diagram (version 1):").unwrap();
+    p.exp_string("\u{1b}[?2004h").unwrap();
+    p.send_line("flowchart LR").unwrap();
+    for line in [
+        "  web([Browser]) --> api[URL service]",
+        "  api --> db[(Links DB)]",
+        "",
+    ] {
+        p.exp_string("\u{1b}[?2004h").unwrap();
+        p.exp_string("\u{a6} ").unwrap();
+        p.send_line(line).unwrap();
+    }
+    p.exp_string("Thanks for the diagram: 3 components, 2 flows.")
+        .unwrap();
+    p.exp_regex(r"\[1/6 requirements").unwrap();
     p.send_control('d').unwrap();
     p.exp_string("Saved to").unwrap();
     p.exp_eof().unwrap();
 
     let session = load(&sessions(&sandbox)[0]);
     let diagrams = session["diagrams"].as_array().unwrap();
-    assert_eq!(diagrams.len(), 1);
+    assert_eq!(diagrams.len(), 2);
     assert_eq!(diagrams[0]["stage"], "requirements");
     assert!(
         diagrams[0]["source"]
@@ -989,7 +1007,7 @@ fn in_a_real_terminal_diagram_takes_a_block_shows_it_and_keeps_the_last_good_ver
         .collect();
     assert_eq!(
         kinds,
-        [&json!("diagram")],
-        "the diagram is in the transcript, as a diagram"
+        [&json!("diagram"), &json!("diagram")],
+        "each version is in the transcript, as a diagram, and no line became an answer"
     );
 }

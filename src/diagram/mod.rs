@@ -322,6 +322,12 @@ pub fn extract(text: &str) -> (String, Option<Found>) {
             Some((_, source)) => {
                 if trimmed.starts_with("```") {
                     found = block.take();
+                } else if trimmed.starts_with('#') {
+                    // A block left open ends at the next Markdown heading (no Mermaid line
+                    // starts with `#`): the rest of the answer is prose, and is scored.
+                    found = block.take();
+                    rest.push_str(line);
+                    rest.push('\n');
                 } else {
                     source.push_str(line);
                     source.push('\n');
@@ -426,5 +432,11 @@ mod tests {
         assert_eq!(rest, "## Design\nWe cache reads.\n\nMore text.\n");
         let err = found.unwrap().parsed.unwrap_err();
         assert_eq!(err.line, 6, "{err}");
+
+        let unclosed =
+            "Intro.\n```mermaid\nflowchart LR\na --> b\n## Deep dive\nCodes come from a counter.\n";
+        let (rest, found) = extract(unclosed);
+        assert_eq!(rest, "Intro.\n## Deep dive\nCodes come from a counter.\n");
+        assert_eq!(found.unwrap().parsed.unwrap().edges.len(), 1);
     }
 }

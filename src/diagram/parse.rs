@@ -15,6 +15,8 @@ use std::fmt;
 
 /// The most nodes a diagram may have: a whiteboard, not a data-centre inventory.
 pub const MAX_NODES: usize = 200;
+/// The most edges: `a & b & … --> c & d & …` multiplies, and every later step reads each edge.
+pub const MAX_EDGES: usize = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Direction {
@@ -143,9 +145,9 @@ pub fn parse(text: &str) -> Result<Diagram, DiagramError> {
             continue;
         }
         if !header {
+            // `graph LR; a --> b` puts statements on the header's line.
             parser.header(&mut cur)?;
             header = true;
-            continue;
         }
         // Statements separated by `;`.
         loop {
@@ -176,6 +178,13 @@ pub fn parse(text: &str) -> Result<Diagram, DiagramError> {
             line: *line,
             column: 1,
             message: "this `subgraph` has no `end`".into(),
+        });
+    }
+    if parser.diagram.nodes.is_empty() {
+        return Err(DiagramError {
+            line: text.lines().count().max(1),
+            column: 1,
+            message: "the diagram has no nodes: after the header, add flows such as `api --> db[(Users DB)]`".into(),
         });
     }
     Ok(parser.diagram)
@@ -298,10 +307,8 @@ impl Parser {
             }
         };
         cur.skip_space();
-        cur.eat(';');
-        cur.skip_space();
-        if !cur.done() {
-            return Err(cur.error("expected the end of the line after the direction"));
+        if !cur.done() && !cur.eat(';') && !cur.starts_with("%%") {
+            return Err(cur.error("expected the end of the line (or `;`) after the direction"));
         }
         Ok(())
     }
@@ -351,6 +358,11 @@ impl Parser {
             };
             cur.skip_space();
             let right = self.group(cur)?;
+            if self.diagram.edges.len() + left.len() * right.len() > MAX_EDGES {
+                return Err(cur.error(&format!(
+                    "more than {MAX_EDGES} flows: draw the architecture, not every connection"
+                )));
+            }
             for from in &left {
                 for to in &right {
                     self.diagram.edges.push(Edge {
@@ -374,7 +386,10 @@ impl Parser {
             cur.skip_space();
             if cur.eat('&') {
                 cur.skip_space();
-                ids.push(self.node(cur)?);
+                let id = self.node(cur)?;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
             } else {
                 cur.at = at;
                 return Ok(ids);
@@ -676,11 +691,41 @@ mod tests {
                 "line 2, column 1: `classDef` is not supported",
             ),
             ("a --> b\n", "line 1, column 1: expected `flowchart LR`"),
+            (
+                "flowchart LR\n",
+                "line 1, column 1: the diagram has no nodes",
+            ),
+            (
+                "graph LR x\n",
+                "line 1, column 10: expected the end of the line (or `;`)",
+            ),
         ];
         for (text, want) in cases {
             let err = parse(text).unwrap_err().to_string();
             assert!(err.starts_with(want), "{text:?}: {err}");
         }
+    }
+
+    #[test]
+    fn statements_may_follow_the_header_and_groups_do_not_repeat_edges() {
+        let d = parse("graph LR; a --> b; a & a & b --> c").unwrap();
+        assert_eq!(edges(&d), ["a Arrow b", "a Arrow c", "b Arrow c"]);
+        let mut wide = String::from("flowchart LR\n");
+        wide.push_str(
+            &(0..40)
+                .map(|i| format!("l{i}"))
+                .collect::<Vec<_>>()
+                .join(" & "),
+        );
+        wide.push_str(" --> ");
+        wide.push_str(
+            &(0..40)
+                .map(|i| format!("r{i}"))
+                .collect::<Vec<_>>()
+                .join(" & "),
+        );
+        let err = parse(&wide).unwrap_err();
+        assert!(err.message.contains("more than 1000 flows"), "{err}");
     }
 
     #[test]

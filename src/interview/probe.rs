@@ -89,12 +89,12 @@ pub fn assess(question: &Question, framework: &Framework, session: &Session) -> 
             && items
                 .iter()
                 .all(|item| verdict(&item.id) == Verdict::Covered),
-        heard: heard(question, session),
+        heard: heard(question, framework, session),
     }
 }
 
 /// The candidate's words in their latest turn that best showed any point, cut to a few words.
-fn heard(question: &Question, session: &Session) -> Option<String> {
+fn heard(question: &Question, framework: &Framework, session: &Session) -> Option<String> {
     let last = session
         .turns
         .last()
@@ -106,7 +106,7 @@ fn heard(question: &Question, session: &Session) -> Option<String> {
             text: last.text.clone(),
         }],
     };
-    let (_, traces) = offline::explain(question, &answer, session.seniority);
+    let (_, traces) = offline::explain(question, framework, &answer, session.seniority);
     let weight = |id: &str| question.rubric_item(id).map_or(0, |i| i.weight);
     traces
         .iter()

@@ -869,14 +869,27 @@ impl<'a> Repl<'a> {
                 )));
             }
             None => self.out(&self.style.dim(&format!(
-                "Paste a Mermaid flowchart between lines of {BLOCK_DELIMITER}: `flowchart LR`, then nodes such as api[API] and db[(Users DB)] and flows such as api --> db. Enter cancels."
+                "Paste a Mermaid flowchart between lines of {BLOCK_DELIMITER} (or end it with an empty line): `flowchart LR`, then nodes such as api[API] and db[(Users DB)] and flows such as api --> db. Enter cancels."
             ))),
         }
-        let Input::Line(source) = self.read_with(editor, "diagram › ") else {
+        let Input::Line(mut source) = self.read_with(editor, "diagram › ") else {
             return Ok(());
         };
         if source.trim().is_empty() {
             return Ok(());
+        }
+        // A flowchart pasted without the `"""` lines: read it on to the first empty line, so
+        // its lines do not become answers one by one.
+        let first = source.trim_start();
+        if !source.contains('\n') && (first.starts_with("flowchart") || first.starts_with("graph"))
+        {
+            while let Ok(line) = editor.readline("… ") {
+                if line.trim().is_empty() || line.trim() == BLOCK_DELIMITER {
+                    break;
+                }
+                source.push('\n');
+                source.push_str(&line);
+            }
         }
         match crate::diagram::parse::parse(&source) {
             Err(e) => {

@@ -189,6 +189,8 @@ pub struct Found {
     pub quote: String,
     /// The stage of the sentence it starts in, when known.
     pub stage: Option<String>,
+    /// It quotes only the flows of the candidate's diagram.
+    pub drawn: bool,
 }
 
 /// Why a quote earns nothing.
@@ -233,6 +235,7 @@ pub fn verify_quote(quote: &str, evidence: &Evidence) -> Result<Found, QuoteProb
     };
     let total: usize = fragments.iter().map(Vec::len).sum();
     let mut first_stage = None;
+    let mut drawn = true;
     for (n, fragment) in fragments.iter().enumerate() {
         let at = (0..stream.len().saturating_sub(fragment.len() - 1)).find(|&at| {
             stream[at..at + fragment.len()]
@@ -269,6 +272,7 @@ pub fn verify_quote(quote: &str, evidence: &Evidence) -> Result<Found, QuoteProb
         if n == 0 {
             first_stage = evidence.units[touched[0]].stage.clone();
         }
+        drawn &= touched.iter().all(|&u| evidence.units[u].drawn);
     }
     let words: Vec<&str> = quote.split_whitespace().collect();
     let stored = if words.len() > MAX_QUOTE_WORDS {
@@ -279,6 +283,7 @@ pub fn verify_quote(quote: &str, evidence: &Evidence) -> Result<Found, QuoteProb
     Ok(Found {
         quote: stored,
         stage: first_stage,
+        drawn,
     })
 }
 
@@ -433,6 +438,14 @@ pub fn assemble(input: &JudgeInput<'_>, reply: JudgeReply, scorer: ScorerInfo) -
             let (verdict, found) = match verdict {
                 Verdict::Missing => (Verdict::Missing, None),
                 _ => match verify_quote(&quote, &evidence) {
+                    // A diagram shows parts and connections, not requirements, numbers or
+                    // reasons: the same rule as the offline scorer's.
+                    Ok(found)
+                        if found.drawn
+                            && !units::diagram_may_show(input.framework, &item.stage) =>
+                    {
+                        (Verdict::Missing, None)
+                    }
                     Ok(found) => (verdict, Some(found)),
                     Err(_) => {
                         unverified = true;

@@ -51,10 +51,17 @@ pub struct ItemTrace {
 /// facets: the same computation as [`score`], kept instead of summarised.
 pub fn explain(
     question: &Question,
+    framework: &Framework,
     answer: &Answer,
     seniority: Option<Seniority>,
 ) -> (Evidence, Vec<ItemTrace>) {
-    let (evidence, _, traces) = grade(question, answer, seniority, Calibration::embedded());
+    let (evidence, _, traces) = grade(
+        question,
+        framework,
+        answer,
+        seniority,
+        Calibration::embedded(),
+    );
     (evidence, traces)
 }
 
@@ -62,6 +69,7 @@ type Graded = (Evidence, Vec<ItemVerdict>, Vec<ItemTrace>);
 
 fn grade(
     question: &Question,
+    framework: &Framework,
     answer: &Answer,
     seniority: Option<Seniority>,
     calibration: &Calibration,
@@ -76,7 +84,10 @@ fn grade(
     let (rubric, traces) = compiled
         .iter()
         .enumerate()
-        .map(|(i, item)| judge_item(item, i, &evidence, &hits, calibration))
+        .map(|(i, item)| {
+            let drawn_counts = units::diagram_may_show(framework, &item.item.stage);
+            judge_item(item, i, &evidence, &hits, calibration, drawn_counts)
+        })
         .unzip();
     (evidence, rubric, traces)
 }
@@ -105,7 +116,7 @@ pub fn score_with(
     seniority: Option<Seniority>,
     calibration: &Calibration,
 ) -> Scorecard {
-    let (evidence, rubric, _) = grade(question, answer, seniority, calibration);
+    let (evidence, rubric, _) = grade(question, framework, answer, seniority, calibration);
 
     let mut flag_list = Vec::new();
     if evidence.injected {
@@ -256,6 +267,7 @@ fn judge_item(
     evidence: &Evidence,
     hits: &[Vec<Vec<Hit>>],
     calibration: &Calibration,
+    drawn_counts: bool,
 ) -> (ItemVerdict, ItemTrace) {
     let mut facet_scores = vec![0.0f64; item.facets.len()];
     let mut facet_units: Vec<Option<&Unit>> = vec![None; item.facets.len()];
@@ -264,7 +276,7 @@ fn judge_item(
     // The best single match in the candidate's own words (not a label's).
     let mut best_hit: Option<(f64, &Unit, &Hit)> = None;
     for (unit, per_item) in evidence.units.iter().zip(hits) {
-        if !unit.usable() {
+        if !unit.usable() || (unit.drawn && !drawn_counts) {
             continue;
         }
         let shown = per_item

@@ -101,6 +101,8 @@ pub struct Unit {
     pub calcs: Vec<Calc>,
     /// Set by the scorer: the unit repeats a sentence frame with only the terms changed.
     pub templated: bool,
+    /// A flow of the candidate's diagram, not a sentence they wrote.
+    pub drawn: bool,
 }
 
 impl Unit {
@@ -148,11 +150,18 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// Too little to grade: the one rule both scorers use.
+    /// Too little to grade: the one rule both scorers use. A diagram alone is not an answer:
+    /// only what the candidate wrote counts here.
     pub fn insufficient(&self) -> bool {
-        let statements = self.units.iter().filter(|u| u.usable()).count();
+        let statements = self.units.iter().filter(|u| u.usable() && !u.drawn).count();
         self.words < MIN_WORDS || statements < MIN_STATEMENTS
     }
+}
+
+/// Whether a diagram's flows may show the points of `stage` (the framework's
+/// `diagram_evidence`): the same rule for both scorers.
+pub fn diagram_may_show(framework: &crate::framework::Framework, stage: &str) -> bool {
+    framework.stage(stage).is_some_and(|s| s.diagram_evidence)
 }
 
 /// Reads `answer` into units.
@@ -186,6 +195,7 @@ pub fn read(answer: &Answer, normaliser: &Normaliser, lexicon: &Lexicon) -> Evid
     // The diagram's flows read like sentences ("diagram: API --> Redis cache (read path)"):
     // each relates two components, as an arrow in notes does.
     let stage = answer.diagram.as_ref().and_then(|d| d.stage.clone());
+    let (written_words, first_drawn) = (ev.words, ev.units.len());
     for flow in answer.diagram_flows() {
         read_sentence(
             &mut ev,
@@ -197,6 +207,10 @@ pub fn read(answer: &Answer, normaliser: &Normaliser, lexicon: &Lexicon) -> Evid
             &mut opportunities,
             &mut broken,
         );
+    }
+    ev.words = written_words;
+    for unit in &mut ev.units[first_drawn..] {
+        unit.drawn = true;
     }
     // A word salad can pass sentence by sentence by luck; over the whole answer its broken
     // grammar shows, and then nothing in it states anything.
@@ -275,6 +289,7 @@ fn read_sentence(
                 statement,
                 details,
                 templated: false,
+                drawn: false,
             });
         }
     }
