@@ -558,6 +558,7 @@ impl Args for ReviewArgs {
         )
         .arg(
             clap::Arg::new("item")
+                .help_heading("Review")
                 .long("item")
                 .value_name("ID")
                 .action(clap::ArgAction::Append)
@@ -565,6 +566,7 @@ impl Args for ReviewArgs {
         )
         .arg(
             clap::Arg::new("verdict")
+                .help_heading("Review")
                 .long("verdict")
                 .value_name("covered|partial|missing")
                 .action(clap::ArgAction::Append)
@@ -572,6 +574,7 @@ impl Args for ReviewArgs {
         )
         .arg(
             clap::Arg::new("note")
+                .help_heading("Review")
                 .long("note")
                 .value_name("TEXT")
                 .action(clap::ArgAction::Append)

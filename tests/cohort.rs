@@ -321,7 +321,7 @@ fn failed_lines_are_reported_per_input_and_scored_offline_only_when_asked() {
         if custom_id.ends_with("/2") {
             Err((
                 429,
-                json!({"error": {"message": "Rate limit reached for sk-test-secret-key-1234", "type": "rate_limit"}}),
+                json!({"error": {"message": "Rate limit reached for sk-test-secret-key-1234 \u{1b}]0;pwned\u{7}", "type": "rate_limit"}}),
             ))
         } else {
             Ok(completion(&verdicts(body, QUOTE)))
@@ -364,6 +364,16 @@ fn failed_lines_are_reported_per_input_and_scored_offline_only_when_asked() {
         ])
         .assert()
         .success();
+    let warned = String::from_utf8_lossy(&fallback.get_output().stderr).to_string();
+    assert!(
+        warned.contains("scored offline because of --fallback offline"),
+        "{warned}"
+    );
+    assert!(
+        !warned.contains('\u{1b}'),
+        "the provider's escape codes are not printed: {warned:?}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
     let cards = json_lines(&fallback.get_output().stdout);
     assert_eq!(cards.len(), 3);
     assert_eq!(cards[1]["scorer"]["kind"], "offline");
@@ -509,7 +519,9 @@ fn batch_file_then_collect_from_a_vllm_style_output_file() {
         .arg(&stranger)
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("no batch 20200101-000000-x"));
+        .stderr(predicates::str::contains(
+            "no single batch 20200101-000000-x",
+        ));
 }
 
 #[test]

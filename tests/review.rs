@@ -305,3 +305,70 @@ fn bad_overrides_are_usage_errors_and_change_nothing() {
         ));
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
+
+#[test]
+fn reports_written_next_to_the_answers_never_replace_an_answer() {
+    let sandbox = Sandbox::new();
+    let text = "## Requirements\nWe need to create a short code for a long URL and redirect users who open the short link. Users may pick custom aliases and set an expiry date.\n";
+    let answer = sandbox.write("work/alice.md", text);
+    for format in ["json", "md"] {
+        sandbox
+            .cmd()
+            .args([
+                "score",
+                "-q",
+                "31",
+                "--report",
+                ".",
+                "--report-format",
+                format,
+            ])
+            .arg(&answer)
+            .assert()
+            .success();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&answer).unwrap(),
+        text,
+        "the answer is kept"
+    );
+    let report = sandbox.work().join("alice-2.md");
+    assert!(
+        std::fs::read_to_string(&report)
+            .unwrap()
+            .starts_with("# Interview report: ")
+    );
+    // A second run replaces its own report, not the answer.
+    sandbox
+        .cmd()
+        .args([
+            "score",
+            "-q",
+            "31",
+            "--report",
+            ".",
+            "--report-format",
+            "md",
+        ])
+        .arg(&answer)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("alice-2.md"));
+    sandbox
+        .cmd()
+        .args([
+            "review",
+            "alice.json",
+            "--item",
+            "traffic-math",
+            "--verdict",
+            "covered",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(&answer).unwrap(),
+        text,
+        "review leaves it alone too"
+    );
+}

@@ -82,11 +82,15 @@ fn secrets(config: &Config) -> Secrets {
     }
 }
 
+/// The status in a line, safe to print (the words are the provider's).
 fn summary(status: &BatchStatus) -> String {
     let c = status.request_counts;
     format!(
         "{} — {} of {} done, {} failed",
-        status.status, c.completed, c.total, c.failed
+        crate::ui::clean(&status.status),
+        c.completed,
+        c.total,
+        c.failed
     )
 }
 
@@ -125,7 +129,10 @@ pub(super) fn submit(
     for path in &args.files {
         let name = super::score::display_name(path);
         match super::score::read_answer(path) {
-            Ok(text) => inputs.push(writer.add(&name, &text)?),
+            Ok(text) => {
+                super::score::warn_unreadable_diagram(&name, &text, &mut stderr)?;
+                inputs.push(writer.add(&name, &text)?);
+            }
             Err(problem) => {
                 unreadable += 1;
                 writeln!(stderr, "error: {name}: {problem}")?;
@@ -201,7 +208,10 @@ pub(super) fn submit(
         writeln!(
             std::io::stderr(),
             "batch {}: {count} answer(s) to #{} {} submitted (rehearse id {id}); if this stops, `rehearse batch collect {}` picks it up",
-            status.id, question.number, question.id, status.id
+            crate::ui::clean(&status.id),
+            question.number,
+            question.id,
+            crate::ui::clean(&status.id)
         )?;
         wait(&client, &store, &mut record, config.batch_poll(), interrupt).await
     })?;
@@ -211,10 +221,12 @@ pub(super) fn submit(
         .filter(|_| status.status == "failed")
     {
         return Err(crate::Error::Failed(format!(
-            "the provider failed batch {}: {problem}",
-            status.id
+            "the provider failed batch {}: {}",
+            crate::ui::clean(&status.id),
+            crate::ui::clean(problem)
         )));
     }
+    watch_interrupt_while_collecting(&status.id);
     let options = Collect {
         format: args.format,
         report: args.report.clone().map(|d| (d, args.report_format)),
@@ -222,6 +234,34 @@ pub(super) fn submit(
     };
     collect_with(config, bank, &store, record, None, &options, Some(&client))?;
     unread()
+}
+
+/// Once waiting is over, Ctrl-C must still stop the download and the printing (the handler
+/// installed for waiting replaced the default one): collecting again later gives the same
+/// output, so stopping loses nothing.
+fn watch_interrupt_while_collecting(batch: &str) {
+    let batch = batch.to_owned();
+    std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async {
+            let Ok(mut interrupt) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            else {
+                return;
+            };
+            interrupt.recv().await;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\ninterrupted; `rehearse batch collect {batch}` collects the batch again"
+            );
+            std::process::exit(i32::from(crate::exit::FAILURE));
+        });
+    });
 }
 
 fn config_base_url(config: &Config) -> String {
@@ -449,8 +489,9 @@ fn collect_with(
             Err(reason) if options.fallback_offline => {
                 writeln!(
                     stderr,
-                    "warning: {}: the batch request failed ({reason}); scored offline because of --fallback offline",
-                    line.input
+                    "warning: {}: the batch request failed ({}); scored offline because of --fallback offline",
+                    line.input,
+                    crate::ui::clean(&reason)
                 )?;
                 let mut card = offline::score(question, framework, &answer, record.seniority);
                 card.flags

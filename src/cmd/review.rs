@@ -159,7 +159,8 @@ fn review_file(
     );
     for format in [ReportFormat::Md, ReportFormat::Html] {
         let sibling: PathBuf = path.with_extension(format.extension());
-        if sibling.is_file() {
+        // Only a report rehearse wrote: never the answer file that shares the name.
+        if sibling.is_file() && crate::report::is_rehearse_report(&sibling) {
             let text = super::report::render(format, &model, &card, session.as_ref(), written);
             crate::files::write_output(&sibling, text.as_bytes())?;
             writeln!(stderr, "report: {}", sibling.display())?;

@@ -213,15 +213,24 @@ fn warn_unreadable_diagrams(
     stderr: &mut impl Write,
 ) -> crate::Result<()> {
     for (name, read) in inputs {
-        let Ok(text) = read else { continue };
-        if let (_, Some(crate::diagram::Found { parsed: Err(e), .. })) =
-            crate::diagram::extract(text)
-        {
-            writeln!(
-                stderr,
-                "warning: {name}: the mermaid diagram could not be read ({e}); the rest of the answer was scored without it"
-            )?;
+        if let Ok(text) = read {
+            warn_unreadable_diagram(name, text, stderr)?;
         }
+    }
+    Ok(())
+}
+
+/// The warning for one answer whose ```mermaid block does not parse.
+pub(super) fn warn_unreadable_diagram(
+    name: &str,
+    text: &str,
+    stderr: &mut impl Write,
+) -> crate::Result<()> {
+    if let (_, Some(crate::diagram::Found { parsed: Err(e), .. })) = crate::diagram::extract(text) {
+        writeln!(
+            stderr,
+            "warning: {name}: the mermaid diagram could not be read ({e}); the rest of the answer was scored without it"
+        )?;
     }
     Ok(())
 }
@@ -329,9 +338,17 @@ impl<'a> ReportWriter<'a> {
         let stem = Path::new(name)
             .file_stem()
             .map_or("answer".to_owned(), |s| s.to_string_lossy().into_owned());
+        let path_of = |file: &str| self.dir.join(format!("{file}.{}", self.format.extension()));
+        // Another answer's report, or a file that is not a report (the answer itself, when
+        // the reports go next to the answers), takes the next free name.
+        let taken = |file: &str| {
+            let path = path_of(file);
+            self.used.iter().any(|u| u == file)
+                || (path.exists() && !crate::report::is_rehearse_report(&path))
+        };
         let mut file = stem.clone();
         let mut n = 2;
-        while self.used.contains(&file) {
+        while taken(&file) {
             file = format!("{stem}-{n}");
             n += 1;
         }
@@ -340,7 +357,7 @@ impl<'a> ReportWriter<'a> {
         let model =
             crate::report::model::build(card, question, framework, None, &answer, name, self.now);
         let rendered = super::report::render(self.format, &model, card, None, Some(text));
-        let path = self.dir.join(format!("{file}.{}", self.format.extension()));
+        let path = path_of(&file);
         crate::files::write_output(&path, rendered.as_bytes())?;
         Ok(path)
     }

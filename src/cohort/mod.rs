@@ -14,7 +14,7 @@ use std::path::PathBuf;
 /// What can go wrong with a recorded batch, with the exit code it ends in.
 #[derive(Debug, thiserror::Error)]
 pub enum CohortError {
-    #[error("no batch {query}{}", known_batches(.known))]
+    #[error("no single batch {query}{}", known_batches(.known))]
     NotFound { query: String, known: Vec<String> },
     #[error("{} is not a batch record rehearse wrote ({detail}); move it aside", path.display())]
     Corrupt { path: PathBuf, detail: String },

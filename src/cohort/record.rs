@@ -154,9 +154,15 @@ impl BatchRecord {
         if let [one] = prefixed.as_slice() {
             return Ok((*one).clone());
         }
+        // Several match: name those; none: name the newest.
+        let known: Vec<String> = if prefixed.len() > 1 {
+            prefixed.iter().map(|r| r.id.clone()).collect()
+        } else {
+            records.iter().map(|r| r.id.clone()).collect()
+        };
         Err(CohortError::NotFound {
             query: query.to_owned(),
-            known: records.iter().take(10).map(|r| r.id.clone()).collect(),
+            known: known.into_iter().take(10).collect(),
         })
     }
 }

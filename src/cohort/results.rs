@@ -22,7 +22,8 @@ use crate::scoring::{Scorecard, ScorerInfo};
 /// Where each answer's result line is.
 pub struct ResultIndex {
     files: Vec<PathBuf>,
-    by_id: HashMap<String, (usize, u64)>,
+    /// custom_id → (file, byte offset, line number).
+    by_id: HashMap<String, (usize, u64, usize)>,
 }
 
 #[derive(Deserialize)]
@@ -63,7 +64,7 @@ impl ResultIndex {
                             detail: format!("not a batch result line with a custom_id ({e})"),
                         })?;
                     // A request retried into the output file after an error keeps its success.
-                    by_id.entry(id.custom_id).or_insert((n, offset));
+                    by_id.entry(id.custom_id).or_insert((n, offset, number));
                 }
                 offset += read as u64;
             }
@@ -90,7 +91,7 @@ impl ResultIndex {
 
     /// The result line of `custom_id`, parsed; `None` when the results have none.
     pub fn line(&self, custom_id: &str) -> Option<Result<Value, CohortError>> {
-        let &(file, offset) = self.by_id.get(custom_id)?;
+        let &(file, offset, number) = self.by_id.get(custom_id)?;
         let path = &self.files[file];
         let read = || -> Result<Value, CohortError> {
             let mut f = File::open(path).map_err(read_error(path))?;
@@ -101,7 +102,7 @@ impl ResultIndex {
                 .map_err(read_error(path))?;
             serde_json::from_str(&line).map_err(|e| CohortError::BadLine {
                 path: path.clone(),
-                line: 0,
+                line: number,
                 detail: e.to_string(),
             })
         };

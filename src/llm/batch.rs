@@ -16,6 +16,9 @@ use crate::settings::redact_url;
 pub const CHAT_ENDPOINT: &str = "/v1/chat/completions";
 /// The only completion window the providers offer.
 pub const COMPLETION_WINDOW: &str = "24h";
+/// Uploads and downloads of batch files may take longer than a chat request: tens of
+/// megabytes over a slow link. They get this instead of the client's request timeout.
+pub const FILE_TRANSFER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3600);
 /// Output files larger than this are refused: 5,000 judged answers are a few tens of megabytes.
 pub const MAX_RESULT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
@@ -104,7 +107,7 @@ impl OpenAiClient {
                 .file_name(name.clone())
                 .mime_str("application/jsonl")
                 .expect("a valid MIME type");
-            b.multipart(
+            b.timeout(FILE_TRANSFER_TIMEOUT).multipart(
                 reqwest::multipart::Form::new()
                     .text("purpose", "batch")
                     .part("file", part),
@@ -161,7 +164,8 @@ impl OpenAiClient {
     pub async fn download_file(&self, file_id: &str, to: &Path) -> Result<(), LlmError> {
         let path = format!("/files/{file_id}/content");
         let url = self.url(&path);
-        let mut resp = self.send(reqwest::Method::GET, &path, None).await?;
+        let long = |b: reqwest::RequestBuilder| b.timeout(FILE_TRANSFER_TIMEOUT);
+        let mut resp = self.send_with(reqwest::Method::GET, &path, &long).await?;
         let dir = to.parent().unwrap_or(Path::new("."));
         let io =
             |e: std::io::Error| LlmError::Transport(format!("cannot write {}: {e}", to.display()));
