@@ -24,6 +24,10 @@ const MIN_STATEMENTS: usize = 2;
 /// (shuffled text breaks at least an eighth of them; prose and notes at most a twentieth).
 const MAX_BROKEN_SHARE: f64 = 0.08;
 const MIN_FLUENCY_SAMPLE: usize = 10;
+/// …and one slip is no evidence of shuffling: a phrasal verb ("merged in at read time") breaks
+/// the rule once in correct English, which in a short answer alone passes the share. Shuffled
+/// text breaks a third of its chances, so even a short salad has several breaks.
+const MIN_BROKEN_FOR_SALAD: usize = 3;
 
 /// Kinds of specific detail a unit can carry. Each kind present adds to what the unit can
 /// support; a fluent sentence with none of them is a list in prose.
@@ -195,7 +199,10 @@ pub fn read(answer: &Answer, normaliser: &Normaliser, lexicon: &Lexicon) -> Evid
     // The diagram's flows read like sentences ("diagram: API --> Redis cache (read path)"):
     // each relates two components, as an arrow in notes does.
     let stage = answer.diagram.as_ref().and_then(|d| d.stage.clone());
+    // Flows are labels and arrows, not prose: they do not count as words written, nor in the
+    // grammar check below (a list of flows reads like broken grammar).
     let (written_words, first_drawn) = (ev.words, ev.units.len());
+    let (written_opportunities, written_broken) = (opportunities, broken);
     for flow in answer.diagram_flows() {
         read_sentence(
             &mut ev,
@@ -209,12 +216,14 @@ pub fn read(answer: &Answer, normaliser: &Normaliser, lexicon: &Lexicon) -> Evid
         );
     }
     ev.words = written_words;
+    (opportunities, broken) = (written_opportunities, written_broken);
     for unit in &mut ev.units[first_drawn..] {
         unit.drawn = true;
     }
     // A word salad can pass sentence by sentence by luck; over the whole answer its broken
     // grammar shows, and then nothing in it states anything.
     if opportunities >= MIN_FLUENCY_SAMPLE
+        && broken >= MIN_BROKEN_FOR_SALAD
         && broken as f64 > MAX_BROKEN_SHARE * opportunities as f64
     {
         ev.salad = true;
