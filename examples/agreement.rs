@@ -60,6 +60,7 @@ fn main() {
     for (name, set) in [
         ("dev", Some("dev")),
         ("holdout", Some("holdout")),
+        ("diagram", Some("diagram")),
         ("all", None),
     ] {
         let chosen: Vec<Pair> = pairs

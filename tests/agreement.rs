@@ -9,6 +9,11 @@ use rehearse::scoring::agreement::{self, Agreement, Pair};
 use rehearse::scoring::{Answer, offline};
 
 fn pairs(set: &str) -> Vec<Pair> {
+    scored(set).into_iter().map(|(pair, _)| pair).collect()
+}
+
+/// The set's answers scored as written, each with its score when the diagram is taken out.
+fn scored(set: &str) -> Vec<(Pair, f64)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/graded");
     let text = std::fs::read_to_string(dir.join("grades.toml")).unwrap();
     let bank = Bank::load(&[]).unwrap();
@@ -21,11 +26,17 @@ fn pairs(set: &str) -> Vec<Pair> {
             let framework = bank.frameworks().get(q.kind);
             let text = std::fs::read_to_string(dir.join(&answer.file)).unwrap();
             let card = offline::score(q, framework, &Answer::from_text(&text, framework), None);
-            Pair {
-                answer,
-                score: card.overall,
-                band: card.band,
-            }
+            let mut words = Answer::from_text(&text, framework);
+            words.diagram = None;
+            let text_only = offline::score(q, framework, &words, None).overall;
+            (
+                Pair {
+                    answer,
+                    score: card.overall,
+                    band: card.band,
+                },
+                text_only,
+            )
         })
         .collect()
 }
@@ -74,4 +85,45 @@ fn the_held_out_set_keeps_the_order() {
         median_of(&a, "strong") > median_of(&a, "mediocre"),
         "{summary}"
     );
+}
+
+#[test]
+fn answers_with_diagrams_agree_with_blind_grades_and_buzzword_diagrams_do_not_pass() {
+    let set = scored("diagram");
+    assert_eq!(set.len(), 12);
+    let pairs: Vec<Pair> = set.iter().map(|(p, _)| p.clone()).collect();
+    let a = agreement::measure(&pairs);
+    let without: Vec<f64> = set.iter().map(|(_, t)| *t).collect();
+    let blind: Vec<f64> = pairs.iter().map(|p| p.answer.blind_score()).collect();
+    let summary = format!(
+        "Spearman {:.3} (text only {:.3}), MAE {:.1} (text only {:.1}), within one band {:.0}%",
+        a.spearman,
+        agreement::spearman(&blind, &without),
+        a.mae,
+        agreement::mean_absolute_error(&blind, &without),
+        a.within_one_band * 100.0
+    );
+    // Measured, never fitted on: the diagram must make the grade agree better, not worse.
+    assert!(a.spearman >= 0.85, "{summary}");
+    assert!(
+        a.spearman > agreement::spearman(&blind, &without),
+        "{summary}"
+    );
+    assert!(a.within_one_band >= 0.80, "{summary}");
+    for (pair, text_only) in &set {
+        assert!(
+            pair.score >= *text_only,
+            "{}: a diagram lowered the grade ({text_only} → {})",
+            pair.answer.file,
+            pair.score
+        );
+        if pair.answer.intended == "buzz_diagram" {
+            assert!(
+                pair.score < 20.0,
+                "{} passes on buzzwords: {}",
+                pair.answer.file,
+                pair.score
+            );
+        }
+    }
 }
