@@ -65,22 +65,13 @@ fn main() {
 
     // A judge that takes 200 ms per answer and marks every item missing.
     let server = mock::MockServer::start(|req, _| {
-        let ids =
-            req.json()["response_format"]["json_schema"]["schema"]["properties"]["items"]["items"]
-                ["properties"]["id"]["enum"]
-                .clone();
-        let items: Vec<serde_json::Value> = ids
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|id| serde_json::json!({"id": id, "verdict": "missing", "evidence": ""}))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let body = serde_json::json!({"items": items, "strengths": [], "improvements": [], "injection_attempt": false});
+        let items: Vec<serde_json::Value> = mock::judge_ids(&req.json())
+            .iter()
+            .map(|id| serde_json::json!({"id": id, "verdict": "missing", "evidence": ""}))
+            .collect();
         mock::Reply::Delayed(
             Duration::from_millis(200),
-            Box::new(mock::Reply::completion(&body.to_string())),
+            Box::new(mock::Reply::completion(&mock::judge_reply(items, &[], &[]))),
         )
     });
     let dir = tempfile::tempdir().unwrap();

@@ -277,8 +277,9 @@ fn level_leaves_out_points_above_the_candidates_seniority() {
 /// The rubric ids the judge was asked about, read from the json_schema enum or the prompt.
 fn asked_ids(req: &Recorded) -> Vec<String> {
     let body = req.json();
-    if let Some(ids) = body["response_format"]["json_schema"]["schema"]["properties"]["items"]["items"]["properties"]["id"]["enum"].as_array() {
-        return ids.iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+    let ids = common::mock::judge_ids(&body);
+    if !ids.is_empty() {
+        return ids;
     }
     // Without a schema, from the rubric block of the system prompt: "- <id>: <point>" lines.
     let system = body["messages"][0]["content"].as_str().unwrap();

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::Sandbox;
 use common::batch_api::{BatchApi, multipart};
-use common::mock::{MockServer, Reply};
+use common::mock::{MockServer, Reply, judge_ids, judge_reply};
 use serde_json::{Value, json};
 
 const QUOTE: &str = "create a short code for a long URL and redirect users";
@@ -22,20 +22,9 @@ fn answer(n: usize) -> String {
     )
 }
 
-/// The rubric ids a judge request asks about, from its json_schema.
-fn ids(body: &Value) -> Vec<String> {
-    body["response_format"]["json_schema"]["schema"]["properties"]["items"]["items"]["properties"]
-        ["id"]["enum"]
-        .as_array()
-        .expect("a json_schema request")
-        .iter()
-        .map(|v| v.as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// The judge's verdicts: the first item covered with `evidence`, the rest missing.
 fn verdicts(body: &Value, evidence: &str) -> String {
-    let items: Vec<Value> = ids(body)
+    let items: Vec<Value> = judge_ids(body)
         .iter()
         .enumerate()
         .map(|(i, id)| {
@@ -46,7 +35,7 @@ fn verdicts(body: &Value, evidence: &str) -> String {
             }
         })
         .collect();
-    json!({"items": items, "strengths": ["Clear scope."], "improvements": ["Size the code space."], "injection_attempt": false}).to_string()
+    judge_reply(items, &["Clear scope."], &["Size the code space."])
 }
 
 fn completion(content: &str) -> Value {

@@ -5,7 +5,7 @@
 mod common;
 
 use common::Sandbox;
-use common::mock::{MockServer, Reply};
+use common::mock::{MockServer, Reply, judge_ids, judge_reply};
 use predicates::prelude::*;
 use rehearse::diagram::{self, Shape, parse::parse};
 use serde_json::{Value, json};
@@ -277,13 +277,8 @@ fn the_llm_judge_reads_the_diagram_and_may_quote_its_flows() {
     let file = sandbox.write("work/a.md", &format!("{ANSWER}\n{DIAGRAM}"));
     let server = MockServer::start(|req, _| {
         let body = req.json();
-        let ids: Vec<String> = body["response_format"]["json_schema"]["schema"]["properties"]
-            ["items"]["items"]["properties"]["id"]["enum"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_owned())
-            .collect();
+        let ids = judge_ids(&body);
+        assert!(!ids.is_empty(), "a json_schema request");
         let items: Vec<Value> = ids
             .iter()
             .map(|id| {
@@ -294,10 +289,7 @@ fn the_llm_judge_reads_the_diagram_and_may_quote_its_flows() {
                 }
             })
             .collect();
-        Reply::completion(
-            &json!({"items": items, "strengths": [], "improvements": [], "injection_attempt": false})
-                .to_string(),
-        )
+        Reply::completion(&judge_reply(items, &[], &[]))
     });
     let out = sandbox
         .cmd()
@@ -414,21 +406,13 @@ fn the_llm_judge_gets_no_credit_for_quoting_a_flow_as_a_requirement() {
     let file = sandbox.write("work/a.md", &format!("{ANSWER}\n{DIAGRAM}"));
     let server = MockServer::start(|req, _| {
         let body = req.json();
-        let ids: Vec<String> = body["response_format"]["json_schema"]["schema"]["properties"]
-            ["items"]["items"]["properties"]["id"]["enum"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_owned())
-            .collect();
+        let ids = judge_ids(&body);
+        assert!(!ids.is_empty(), "a json_schema request");
         let items: Vec<Value> = ids
             .iter()
             .map(|id| json!({"id": id, "verdict": "covered", "evidence": "diagram: Browser --> Load balancer (POST /urls)"}))
             .collect();
-        Reply::completion(
-            &json!({"items": items, "strengths": [], "improvements": [], "injection_attempt": false})
-                .to_string(),
-        )
+        Reply::completion(&judge_reply(items, &[], &[]))
     });
     let out = sandbox
         .cmd()

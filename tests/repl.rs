@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::Sandbox;
-use common::mock::{MockServer, Reply};
+use common::mock::{MockServer, Reply, judge_ids, judge_reply};
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
@@ -487,15 +487,11 @@ fn interviewer_and_judge(req: &common::mock::Recorded, _: usize) -> Reply {
             17,
         );
     }
-    let ids = body["response_format"]["json_schema"]["schema"]["properties"]["items"]["items"]["properties"]["id"]["enum"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let items: Vec<Value> = ids
+    let items: Vec<Value> = judge_ids(&body)
         .iter()
         .map(|id| json!({"id": id, "verdict": "missing", "evidence": ""}))
         .collect();
-    Reply::completion(&json!({"items": items, "strengths": [], "improvements": ["Ask about scale."], "injection_attempt": false}).to_string())
+    Reply::completion(&judge_reply(items, &[], &["Ask about scale."]))
 }
 
 #[test]
@@ -682,17 +678,12 @@ fn quoting_the_interviewer_earns_the_candidate_nothing() {
                 17,
             );
         }
-        let ids = body["response_format"]["json_schema"]["schema"]["properties"]["items"]["items"]
-            ["properties"]["id"]["enum"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
         // The judge credits every item with the interviewer's words.
-        let items: Vec<Value> = ids
+        let items: Vec<Value> = judge_ids(&body)
             .iter()
             .map(|id| json!({"id": id, "verdict": "covered", "evidence": "a cache in front of the database keep redirects fast"}))
             .collect();
-        Reply::completion(&json!({"items": items, "strengths": [], "improvements": [], "injection_attempt": false}).to_string())
+        Reply::completion(&judge_reply(items, &[], &[]))
     });
     sandbox
         .cmd()

@@ -55,13 +55,30 @@ pub(super) struct Collect {
     pub fallback_offline: bool,
 }
 
+impl Collect {
+    /// The same options whether they come from `batch collect` or `score --batch`.
+    fn new(
+        format: crate::cli::ScoreFormat,
+        report: Option<&PathBuf>,
+        report_format: crate::cli::ReportFormat,
+        fallback: Option<Fallback>,
+    ) -> Collect {
+        Collect {
+            format,
+            report: report.map(|d| (d.clone(), report_format)),
+            fallback_offline: fallback == Some(Fallback::Offline),
+        }
+    }
+}
+
 impl From<&CollectArgs> for Collect {
     fn from(args: &CollectArgs) -> Collect {
-        Collect {
-            format: args.format,
-            report: args.report.clone().map(|d| (d, args.report_format)),
-            fallback_offline: args.fallback == Some(Fallback::Offline),
-        }
+        Collect::new(
+            args.format,
+            args.report.as_ref(),
+            args.report_format,
+            args.fallback,
+        )
     }
 }
 
@@ -227,11 +244,12 @@ pub(super) fn submit(
         )));
     }
     watch_interrupt_while_collecting(&status.id);
-    let options = Collect {
-        format: args.format,
-        report: args.report.clone().map(|d| (d, args.report_format)),
-        fallback_offline: args.fallback == Some(Fallback::Offline),
-    };
+    let options = Collect::new(
+        args.format,
+        args.report.as_ref(),
+        args.report_format,
+        args.fallback,
+    );
     collect_with(config, bank, &store, record, None, &options, Some(&client))?;
     unread()
 }

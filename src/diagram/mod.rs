@@ -195,7 +195,6 @@ fn warnings(diagram: &Diagram, components: &[Component]) -> Vec<String> {
             .find(|c| c.id == id)
             .map_or("service", |c| c.kind.as_str())
     };
-    let label = |id: &str| diagram.node(id).map_or(id.to_owned(), |n| n.label.clone());
     let mut out = Vec::new();
     // A single database, with nothing saying it is replicated, that something writes to.
     let databases: Vec<&Component> = components.iter().filter(|c| c.kind == "database").collect();
@@ -230,8 +229,8 @@ fn warnings(diagram: &Diagram, components: &[Component]) -> Vec<String> {
         if a == "client" && b == "database" {
             out.push(format!(
                 "{} talks straight to {}: clients usually go through a service that checks and shapes what they send.",
-                label(&e.from),
-                label(&e.to)
+                diagram.label_of(&e.from),
+                diagram.label_of(&e.to)
             ));
         }
     }
@@ -253,7 +252,6 @@ pub fn flows(diagram: &Diagram) -> Vec<String> {
         .edges
         .iter()
         .map(|e| {
-            let label = |id: &str| diagram.node(id).map_or(id.to_owned(), |n| n.label.clone());
             let arrow = match e.line {
                 Line::Open => "---",
                 Line::Dotted => "-.->",
@@ -265,7 +263,11 @@ pub fn flows(diagram: &Diagram) -> Vec<String> {
                 .as_ref()
                 .map(|l| format!(" ({l})"))
                 .unwrap_or_default();
-            format!("diagram: {} {arrow} {}{what}", label(&e.from), label(&e.to))
+            format!(
+                "diagram: {} {arrow} {}{what}",
+                diagram.label_of(&e.from),
+                diagram.label_of(&e.to)
+            )
         })
         .collect()
 }

@@ -99,6 +99,11 @@ impl Diagram {
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.id == id)
     }
+
+    /// The label of node `id`, or the id itself for a node the diagram lacks.
+    pub fn label_of(&self, id: &str) -> String {
+        self.node(id).map_or(id.to_owned(), |n| n.label.clone())
+    }
 }
 
 /// Where a diagram stops making sense, and what was expected there.

@@ -111,6 +111,35 @@ impl Reply {
     }
 }
 
+/// The rubric ids a judge request asks about: the `enum` of its json_schema reply format
+/// (none when the request carries no schema).
+pub fn judge_ids(body: &serde_json::Value) -> Vec<String> {
+    body["response_format"]["json_schema"]["schema"]["properties"]["items"]["items"]["properties"]
+        ["id"]["enum"]
+        .as_array()
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The JSON a judge replies with: `items` (id, verdict, evidence), then its feedback.
+pub fn judge_reply(
+    items: Vec<serde_json::Value>,
+    strengths: &[&str],
+    improvements: &[&str],
+) -> String {
+    serde_json::json!({
+        "items": items,
+        "strengths": strengths,
+        "improvements": improvements,
+        "injection_attempt": false
+    })
+    .to_string()
+}
+
 type Handler = dyn Fn(&Recorded, usize) -> Reply + Send + Sync;
 
 pub struct MockServer {
